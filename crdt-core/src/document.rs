@@ -1,0 +1,194 @@
+//! One group document: the yrs document plus the record of which author owns
+//! each Yjs client id.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{
+    Doc, GetString, Map, MapRef, Out, ReadTxn, StateVector, Transact, Update, XmlFragmentRef,
+};
+
+use crate::error::{Error, Result};
+use crate::schema;
+use crate::update::DecodedUpdate;
+
+/// A stable author id: who the server vouches wrote something.
+pub type AuthorId = Arc<str>;
+
+/// The author of updates that the server itself writes (templates, titles).
+pub const SYSTEM_AUTHOR: &str = "system";
+
+/// Which author each Yjs client id belongs to. The first author to write under
+/// a client id owns it; nobody else may write under it afterwards.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ClientBindings {
+    owners: HashMap<u64, AuthorId>,
+}
+
+impl ClientBindings {
+    /// Fails if any of `writers` belongs to an author other than `author`.
+    pub fn check(&self, writers: &[u64], author: &str) -> Result<()> {
+        for client in writers {
+            if let Some(owner) = self.owners.get(client) {
+                if &**owner != author {
+                    return Err(Error::Impersonation { client: *client });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Binds every unbound client id in `writers` to `author`.
+    pub fn bind(&mut self, writers: &[u64], author: &AuthorId) {
+        for client in writers {
+            self.owners.entry(*client).or_insert_with(|| author.clone());
+        }
+    }
+
+    /// The author bound to a client id.
+    pub fn owner(&self, client: u64) -> Option<&AuthorId> {
+        self.owners.get(&client)
+    }
+
+    /// Number of bound client ids.
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    /// Whether no client id is bound yet.
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+}
+
+/// The document and its client bindings.
+pub struct Document {
+    doc: Doc,
+    content: XmlFragmentRef,
+    meta: MapRef,
+    bindings: ClientBindings,
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document")
+            .field("clients", &self.bindings.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Document {
+    /// An empty document with the schema's root types.
+    pub fn new() -> Self {
+        let doc = schema::new_doc();
+        let content = doc.get_or_insert_xml_fragment(schema::CONTENT);
+        let meta = doc.get_or_insert_map(schema::META);
+        doc.get_or_insert_array(schema::CHAT);
+        Self {
+            doc,
+            content,
+            meta,
+            bindings: ClientBindings::default(),
+        }
+    }
+
+    /// Rebuilds a document from a checkpoint's state and bindings.
+    pub fn from_checkpoint(state: &[u8], bindings: ClientBindings) -> Result<Self> {
+        let mut document = Self::new();
+        let update = Update::decode_v1(state).map_err(|e| Error::CorruptState(e.to_string()))?;
+        document
+            .doc
+            .transact_mut()
+            .apply_update(update)
+            .map_err(|e| Error::CorruptState(e.to_string()))?;
+        document.bindings = bindings;
+        Ok(document)
+    }
+
+    /// Checks that `author` may write this update, without applying it.
+    pub fn authorize(&self, update: &DecodedUpdate, author: &str) -> Result<()> {
+        self.bindings.check(update.writers(), author)
+    }
+
+    /// Applies an update written by `author`, binding its new client ids.
+    ///
+    /// Fails with [`Error::Impersonation`] without touching the document, or
+    /// with [`Error::ApplyFailed`] when yrs failed part-way: the document must
+    /// then be rebuilt from stored state.
+    pub fn apply(&mut self, update: DecodedUpdate, author: &AuthorId) -> Result<()> {
+        self.authorize(&update, author)?;
+        let writers = update.writers().to_vec();
+        let (_, update) = update.into_update();
+        self.doc
+            .transact_mut()
+            .apply_update(update)
+            .map_err(|e| Error::ApplyFailed(e.to_string()))?;
+        self.bindings.bind(&writers, author);
+        Ok(())
+    }
+
+    /// Replays a stored log entry; bindings are taken as they were recorded.
+    pub fn replay(&mut self, update: &[u8], author: &AuthorId) -> Result<()> {
+        let decoded = DecodedUpdate::decode(bytes::Bytes::copy_from_slice(update))
+            .map_err(|e| Error::CorruptState(e.to_string()))?;
+        let writers = decoded.writers().to_vec();
+        let (_, update) = decoded.into_update();
+        self.doc
+            .transact_mut()
+            .apply_update(update)
+            .map_err(|e| Error::CorruptState(e.to_string()))?;
+        self.bindings.bind(&writers, author);
+        Ok(())
+    }
+
+    /// The encoded state vector.
+    pub fn state_vector(&self) -> Vec<u8> {
+        self.doc.transact().state_vector().encode_v1()
+    }
+
+    /// What a peer with state vector `remote` lacks, as one v1 update.
+    pub fn diff(&self, remote: &StateVector) -> Vec<u8> {
+        self.doc.transact().encode_diff_v1(remote)
+    }
+
+    /// The whole state as one v1 update (a checkpoint).
+    pub fn encode_state(&self) -> Vec<u8> {
+        self.doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// The client bindings.
+    pub fn bindings(&self) -> &ClientBindings {
+        &self.bindings
+    }
+
+    /// The underlying yrs document.
+    pub fn doc(&self) -> &Doc {
+        &self.doc
+    }
+
+    /// The body fragment.
+    pub fn content(&self) -> &XmlFragmentRef {
+        &self.content
+    }
+
+    /// The title from `meta.title`, if set.
+    pub fn title(&self) -> Option<String> {
+        let txn = self.doc.transact();
+        match self.meta.get(&txn, "title") {
+            Some(Out::Any(yrs::Any::String(s))) => Some(s.to_string()),
+            Some(Out::YText(t)) => Some(t.get_string(&txn)),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! crdt-core: Quire's document model on yrs. Pure and synchronous: no tokio,
+//! no sockets, no disk, no clock of its own.
+//!
+//! # Layout
+//!
+//! - [`schema`]: root types and the node and mark names shared with y-prosemirror.
+//! - [`protocol`]: the y-protocols wire codec, one message per frame, plus Saved.
+//! - [`update`]: decoding and validating Yjs updates before yrs applies them.
+//! - [`document`]: a group document and the author that owns each Yjs client id.
+//! - [`presence`]: awareness states with expiry on an injected clock.
+//! - [`session`]: the sans-IO sync session: a [`Room`] per document, a
+//!   [`Session`] per connection.
+//! - [`model`]: the body as a ProseMirror-shaped tree, read from the document.
+//! - [`export`]: Markdown and plain text from that tree.
+//! - [`error`]: the crate's error type.
+
+pub mod document;
+pub mod error;
+pub mod export;
+pub mod model;
+pub mod presence;
+pub mod protocol;
+pub mod schema;
+pub mod session;
+pub mod update;
+
+pub use document::{AuthorId, ClientBindings, Document};
+pub use error::{Error, Result};
+pub use session::{IncomingUpdate, Outcome, Room, Session};
+pub use update::DecodedUpdate;

@@ -1,0 +1,179 @@
+//! The sans-IO sync session: one [`Room`] per document holds the document and
+//! presence; one [`Session`] per connection holds that connection's protocol
+//! state. Bytes go in, frames to send come out; no socket in sight.
+
+use bytes::Bytes;
+
+use crate::document::{AuthorId, Document};
+use crate::error::Result;
+use crate::presence::{ConnId, Millis, Presence};
+use crate::protocol::{self, Inbound};
+use crate::update::DecodedUpdate;
+
+/// Reason sent with `02 00` when a read-only connection writes.
+pub const READ_ONLY: &str = "read-only";
+
+/// One connection's state in a room.
+#[derive(Debug)]
+pub struct Session {
+    conn: ConnId,
+    author: AuthorId,
+    read_only: bool,
+    update_messages: u64,
+    told_read_only: bool,
+}
+
+impl Session {
+    /// A session for connection `conn`, writing as `author`.
+    pub fn new(conn: ConnId, author: AuthorId, read_only: bool) -> Self {
+        Self {
+            conn,
+            author,
+            read_only,
+            update_messages: 0,
+            told_read_only: false,
+        }
+    }
+
+    /// The connection id.
+    pub fn conn(&self) -> ConnId {
+        self.conn
+    }
+
+    /// The author this connection writes as.
+    pub fn author(&self) -> &AuthorId {
+        &self.author
+    }
+
+    /// Whether the connection may only read.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+/// An update accepted from a connection, to be applied, stored and
+/// acknowledged by the caller, in order.
+#[derive(Debug)]
+pub struct IncomingUpdate {
+    /// The connection that sent it.
+    pub conn: ConnId,
+    /// Its author.
+    pub author: AuthorId,
+    /// The 1-based number of this update-carrying message on its connection:
+    /// once stored, the connection is owed `Saved(number)`.
+    pub number: u64,
+    /// The validated update.
+    pub update: DecodedUpdate,
+}
+
+/// What a frame asks the caller to do.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Nothing to send.
+    Nothing,
+    /// Send this frame to the sender only.
+    Reply(Bytes),
+    /// Send this frame to every connection, the sender included.
+    Broadcast(Bytes),
+    /// Apply, store, broadcast and acknowledge this update (see [`Room::apply`]).
+    Update(IncomingUpdate),
+}
+
+/// A document and the presence of everyone connected to it.
+#[derive(Debug, Default)]
+pub struct Room {
+    document: Document,
+    presence: Presence,
+}
+
+impl Room {
+    /// A room around a loaded document.
+    pub fn new(document: Document) -> Self {
+        Self {
+            document,
+            presence: Presence::default(),
+        }
+    }
+
+    /// The frames a new connection receives first, one per websocket frame:
+    /// SyncStep1, then the known awareness states.
+    pub fn greeting(&self) -> Vec<Bytes> {
+        let mut frames = vec![protocol::sync_step1(&self.document.state_vector())];
+        frames.extend(self.presence.snapshot());
+        frames
+    }
+
+    /// Handles one inbound frame. An error means the frame was malformed or
+    /// hostile; nothing changed and the caller should close the connection.
+    pub fn receive(&mut self, session: &mut Session, frame: &[u8], now: Millis) -> Result<Outcome> {
+        let message = protocol::decode(frame)?;
+        Ok(match message {
+            Inbound::SyncStep1(remote) => {
+                Outcome::Reply(protocol::sync_step2(&self.document.diff(&remote)))
+            }
+            Inbound::SyncStep2(bytes) | Inbound::Update(bytes) => {
+                if session.read_only {
+                    return Ok(if std::mem::replace(&mut session.told_read_only, true) {
+                        Outcome::Nothing
+                    } else {
+                        Outcome::Reply(protocol::permission_denied(READ_ONLY))
+                    });
+                }
+                let update = DecodedUpdate::decode(Bytes::copy_from_slice(bytes))?;
+                self.document.authorize(&update, &session.author)?;
+                session.update_messages += 1;
+                Outcome::Update(IncomingUpdate {
+                    conn: session.conn,
+                    author: session.author.clone(),
+                    number: session.update_messages,
+                    update,
+                })
+            }
+            Inbound::Awareness(payload) => {
+                Outcome::Broadcast(self.presence.apply(session.conn, payload, now)?)
+            }
+            Inbound::QueryAwareness => match self.presence.snapshot() {
+                Some(frame) => Outcome::Reply(frame),
+                None => Outcome::Nothing,
+            },
+            Inbound::Auth | Inbound::Unknown(_) => Outcome::Nothing,
+        })
+    }
+
+    /// Applies an accepted update to the document. On
+    /// [`crate::Error::ApplyFailed`] the document may hold part of the update
+    /// and must be replaced (see [`Room::replace_document`]).
+    pub fn apply(&mut self, incoming: IncomingUpdate) -> Result<()> {
+        self.document.apply(incoming.update, &incoming.author)
+    }
+
+    /// Removes a closed connection's awareness; returns the frame to send the rest.
+    pub fn leave(&mut self, session: &Session, now: Millis) -> Option<Bytes> {
+        self.presence.leave(session.conn, now)
+    }
+
+    /// Expires stale awareness; returns the frame to send everyone.
+    pub fn expire(&mut self, now: Millis) -> Option<Bytes> {
+        self.presence.expire(now)
+    }
+
+    /// The document.
+    pub fn document(&self) -> &Document {
+        &self.document
+    }
+
+    /// The document, for server-side edits (import, templates).
+    pub fn document_mut(&mut self) -> &mut Document {
+        &mut self.document
+    }
+
+    /// Replaces the document after a failed apply, keeping presence.
+    pub fn replace_document(&mut self, document: Document) {
+        self.document = document;
+    }
+
+    /// Connected clients' presence.
+    pub fn presence(&self) -> &Presence {
+        &self.presence
+    }
+}
