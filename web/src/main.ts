@@ -1,0 +1,45 @@
+/** Entry point: a single-page app that picks a page from the address. */
+import { h, pageRoot, replaceChildren } from './dom'
+import { captureToken } from './identity'
+import { renderEditor } from './pages/editor'
+import { renderHistory } from './pages/history'
+import { renderHome } from './pages/home'
+import { renderInsights } from './pages/insights'
+
+/** The page an address leads to. */
+export type Route =
+  | { page: 'home' }
+  | { page: 'editor' | 'history' | 'insights', id: string }
+  | { page: 'not-found' }
+
+/** Maps a path to a route: `/`, `/d/{id}`, `/d/{id}/history`, `/d/{id}/insights`. */
+export function route (pathname: string): Route {
+  if (pathname === '/' || pathname === '/index.html') return { page: 'home' }
+  const match = /^\/d\/([A-Za-z0-9_-]{1,64})(?:\/(history|insights))?\/?$/.exec(pathname)
+  if (match === null) return { page: 'not-found' }
+  const sub = match[2] as 'history' | 'insights' | undefined
+  return { page: sub ?? 'editor', id: match[1] }
+}
+
+function renderNotFound (): void {
+  document.title = 'Not found · Quire'
+  replaceChildren(pageRoot('page-placeholder'),
+    h('main', { class: 'card placeholder' },
+      h('h1', {}, 'Not found'),
+      h('p', {}, 'There is no page at this address.'),
+      h('a', { href: '/' }, 'Go to the home page')))
+}
+
+function start (): void {
+  captureToken()
+  const target = route(window.location.pathname)
+  switch (target.page) {
+    case 'home': renderHome(); break
+    case 'editor': renderEditor(target.id); break
+    case 'history': renderHistory(target.id); break
+    case 'insights': renderInsights(target.id); break
+    case 'not-found': renderNotFound(); break
+  }
+}
+
+start()

@@ -1,0 +1,58 @@
+/** One open document: the Yjs document, its websocket provider and save status. */
+import { WebsocketProvider } from 'y-websocket'
+import * as Y from 'yjs'
+import { authorSecret, storedToken, type Profile } from '../identity'
+import { SaveTracker } from './saved'
+
+/** The shared parts of an open document. */
+export interface Connection {
+  doc: Y.Doc
+  provider: WebsocketProvider
+  saves: SaveTracker
+  /** The body, in y-prosemirror's encoding. */
+  content: Y.XmlFragment
+  /** `title` and `template`. */
+  meta: Y.Map<unknown>
+  /** Chat messages `{author, name, text, ts}`. */
+  chat: Y.Array<unknown>
+}
+
+/** The websocket endpoint of this server: `ws(s)://host/ws`. */
+export function websocketBase (): string {
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws'
+  return `${scheme}://${window.location.host}/ws`
+}
+
+/** The query parameters a connection sends: identity, token and `acks=1`. */
+export function connectionParams (profile: Profile): Record<string, string> {
+  const params: Record<string, string> = { author: authorSecret(), name: profile.name, acks: '1' }
+  const token = storedToken()
+  if (token !== null) params.token = token
+  return params
+}
+
+/** Opens document `id` and starts syncing it with the server. */
+export function openDocument (id: string, profile: Profile): Connection {
+  const doc = new Y.Doc()
+  // Before the provider, so each local change is counted before it is sent.
+  const saves = new SaveTracker(doc)
+  const provider = new WebsocketProvider(websocketBase(), id, doc, {
+    params: connectionParams(profile)
+  })
+  saves.attach(provider)
+  provider.awareness.setLocalStateField('user', { name: profile.name, color: profile.color })
+  return {
+    doc,
+    provider,
+    saves,
+    content: doc.getXmlFragment('content'),
+    meta: doc.getMap('meta'),
+    chat: doc.getArray('chat')
+  }
+}
+
+/** Shows a new name and colour to others now and sends the name on the next connection. */
+export function updateProfile (connection: Connection, profile: Profile): void {
+  connection.provider.params = connectionParams(profile)
+  connection.provider.awareness.setLocalStateField('user', { name: profile.name, color: profile.color })
+}
