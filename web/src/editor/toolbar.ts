@@ -7,7 +7,7 @@ import { Plugin } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
 import { redoCommand, undoCommand, yUndoPluginKey } from 'y-prosemirror'
 import type { UndoManager } from 'yjs'
-import { h } from '../dom'
+import { h, svgIcon } from '../dom'
 import {
   blockActive, insideNode, makeParagraph, markActive, toggle, toggleCodeBlock,
   toggleHeading, toggleLink, toggleList, toggleQuote
@@ -20,13 +20,17 @@ interface ToolbarItem {
   /** What a screen reader says; also the tooltip, with the shortcut. */
   label: string
   shortcut?: string
-  /** Text shown on the button. */
-  icon: string
+  /** Text shown on the button, or a function making an icon. */
+  icon: string | (() => Node)
   command: Command
   active?: (state: EditorState) => boolean
 }
 
 const { nodes, marks } = schema
+
+const linkIcon = (): Node => svgIcon(
+  'M10 13a5 5 0 0 0 7.5.5l3-3a5 5 0 0 0-7-7l-1.7 1.7',
+  'M14 11a5 5 0 0 0-7.5-.5l-3 3a5 5 0 0 0 7 7l1.7-1.7')
 
 const groups: ToolbarItem[][] = [
   [
@@ -45,7 +49,7 @@ const groups: ToolbarItem[][] = [
     { name: 'italic', label: 'Italic', shortcut: 'Mod-I', icon: 'I', command: toggle(marks.em), active: (s) => markActive(s, marks.em) },
     { name: 'strike', label: 'Strikethrough', shortcut: 'Mod-Shift-X', icon: 'S', command: toggle(marks.strike), active: (s) => markActive(s, marks.strike) },
     { name: 'code', label: 'Inline code', shortcut: 'Mod-E', icon: '</>', command: toggle(marks.code), active: (s) => markActive(s, marks.code) },
-    { name: 'link', label: 'Link', shortcut: 'Mod-K', icon: '🔗', command: toggleLink, active: (s) => markActive(s, marks.link) }
+    { name: 'link', label: 'Link', shortcut: 'Mod-K', icon: linkIcon, command: toggleLink, active: (s) => markActive(s, marks.link) }
   ],
   [
     { name: 'bullet_list', label: 'Bullet list', shortcut: 'Ctrl-Shift-8', icon: '•≡', command: toggleList(nodes.bullet_list), active: (s) => insideNode(s, nodes.bullet_list) },
@@ -82,7 +86,7 @@ class ToolbarView {
           'aria-label': item.label,
           title: tooltip,
           'data-command': item.name
-        }, item.icon)
+        }, typeof item.icon === 'string' ? item.icon : item.icon())
         // mousedown, not click, so the editor keeps its selection and focus.
         button.addEventListener('mousedown', (event) => {
           event.preventDefault()

@@ -77,15 +77,14 @@ export function renderEditor (id: string): void {
       h('a', { href: '/', class: 'home-link', 'aria-label': 'Quire home' }, 'Quire'),
       title,
       statusIndicator(connection.saves),
-      h('div', { class: 'header-actions' },
-        presenceList(connection.provider.awareness),
-        profileEditor(profile, (next) => {
-          profile = next
-          updateProfile(connection, next)
-        }),
-        chatToggle,
-        exportMenu(id),
-        moreMenu(id, (on) => setAuthorColours(view, on)))),
+      presenceList(connection.provider.awareness),
+      profileEditor(profile, (next) => {
+        profile = next
+        updateProfile(connection, next)
+      }),
+      chatToggle,
+      exportMenu(id),
+      moreMenu(id, (on) => setAuthorColours(view, on))),
     h('div', { class: 'editor-layout' },
       h('main', { class: 'editor-main' }, toolbar, body),
       chat.element))

@@ -1,0 +1,176 @@
+// Helpers for the browser tests: start the real quire binary, launch Debian's
+// Chromium, open pages that record console errors, and read the editor.
+import { spawn } from 'node:child_process'
+import { mkdtemp, mkdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+/** The repository root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+/** Where screenshots go (not committed). */
+export const SCREENSHOTS = path.join(ROOT, 'target', 'screenshots')
+
+const BIN = path.resolve(ROOT, process.env.QUIRE_BIN ?? 'target/release/quire')
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+/** A fresh temporary data directory, removed by `cleanup`. */
+export async function tempDataDir () {
+  return mkdtemp(path.join(tmpdir(), 'quire-browser-'))
+}
+
+/**
+ * Starts `quire serve` on `127.0.0.1:port` (0 for any free port) with
+ * `dataDir` and resolves once it prints `listening on http://127.0.0.1:PORT`.
+ */
+export function startServer (dataDir, port = 0) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' }
+    })
+    let output = ''
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL')
+      reject(new Error(`quire did not start within 20 s:\n${output}`))
+    }, 20000)
+    const onData = (chunk) => {
+      output += chunk
+      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)
+      if (match !== null) {
+        clearTimeout(timer)
+        const actualPort = Number(match[1])
+        resolve({
+          proc,
+          port: actualPort,
+          url: `http://127.0.0.1:${actualPort}`,
+          log: () => output,
+          /** Kills the server at once, as a crash would. */
+          kill: () => stopProcess(proc, 'SIGKILL'),
+          /** Stops the server politely. */
+          stop: () => stopProcess(proc, 'SIGTERM')
+        })
+      }
+    }
+    proc.stdout.setEncoding('utf8').on('data', onData)
+    proc.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk })
+    proc.on('error', (err) => { clearTimeout(timer); reject(new Error(`cannot run ${BIN}: ${err.message}`)) })
+    proc.on('exit', (code, signal) => {
+      clearTimeout(timer)
+      reject(new Error(`quire exited (${code ?? signal}) before listening:\n${output}`))
+    })
+  })
+}
+
+function stopProcess (proc, signal) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    proc.once('exit', () => resolve())
+    proc.kill(signal)
+  })
+}
+
+/** Launches Debian's Chromium, headless. */
+export function launchBrowser () {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--disable-quic', '--no-first-run']
+  })
+}
+
+/**
+ * Opens `url` in a new browser context (its own storage, so its own author)
+ * and records console errors and uncaught exceptions in `page.errors`.
+ * Messages matching a pattern in `page.allowedErrors` are not recorded.
+ */
+export async function openPage (browser, url, { name, viewport } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1200, height: 800 } })
+  if (name !== undefined) {
+    await context.addInitScript((n) => { window.localStorage.setItem('quire.name', n) }, name)
+  }
+  const page = await context.newPage()
+  page.errors = []
+  page.allowedErrors = []
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return
+    const text = msg.text()
+    if (!page.allowedErrors.some((pattern) => pattern.test(text))) page.errors.push(text)
+  })
+  page.on('pageerror', (err) => page.errors.push(`uncaught: ${err.message}`))
+  await page.goto(url)
+  return page
+}
+
+/** Creates a document through the API and returns its id. */
+export async function createDoc (server, title, template) {
+  const response = await fetch(`${server.url}/api/v1/docs`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(template === undefined ? { title } : { title, template })
+  })
+  if (!response.ok) throw new Error(`POST /api/v1/docs: ${response.status} ${await response.text()}`)
+  const body = await response.json()
+  return body.id
+}
+
+/** The editable document body. */
+export function editor (page) {
+  return page.locator('.ProseMirror')
+}
+
+/** Waits until the status indicator reads `text` (Saved, Saving…, Offline). */
+export async function waitForStatus (page, text, timeout = 15000) {
+  await page.locator(`[data-testid="status"]:text-is("${text}")`).waitFor({ timeout })
+}
+
+/** The document text of an editor element, without other people's cursor labels. */
+function documentText (el) {
+  const copy = el.cloneNode(true)
+  for (const cursor of copy.querySelectorAll('.ProseMirror-yjs-cursor')) cursor.remove()
+  return copy.textContent
+}
+
+/** Waits until the editor's text contains `needle`. */
+export async function waitForEditorText (page, needle, timeout = 15000) {
+  await eventually(async () => {
+    const text = await editorText(page)
+    if (!text.includes(needle)) throw new Error(`editor text ${JSON.stringify(text)} lacks ${JSON.stringify(needle)}`)
+  }, timeout)
+}
+
+/** Retries `check` (which throws or rejects until it holds) for up to `timeout` ms. */
+export async function eventually (check, timeout = 15000) {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    try {
+      return await check()
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
+
+/** The editor's plain text. */
+export function editorText (page) {
+  return editor(page).evaluate(documentText)
+}
+
+/** Places the cursor at the end of the document and focuses the editor. */
+export async function focusEnd (page) {
+  await editor(page).click()
+  await page.keyboard.press('Control+End')
+}
+
+/** Makes the screenshot folder and returns the path of `name`.png in it. */
+export async function screenshotPath (name) {
+  await mkdir(SCREENSHOTS, { recursive: true })
+  return path.join(SCREENSHOTS, `${name}.png`)
+}
+
+/** Removes a temporary directory. */
+export function cleanup (dir) {
+  return rm(dir, { recursive: true, force: true })
+}
