@@ -1,0 +1,86 @@
+// The save status tells the truth, and a crashed server loses nothing: after
+// SIGKILL and a restart on the same data directory and port, saved text is
+// there and an open page reconnects by itself, merging what was typed offline.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import {
+  cleanup, createDoc, editor, editorText, focusEnd, launchBrowser, openPage,
+  startServer, tempDataDir, waitForEditorText, waitForStatus
+} from './lib.mjs'
+
+// While the server is down, Chromium itself logs each failed reconnection attempt.
+const RECONNECT_NOISE = /WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/.*' failed/
+
+let dataDir, server, browser
+const pages = []
+
+before(async () => {
+  dataDir = await tempDataDir()
+  server = await startServer(dataDir)
+  browser = await launchBrowser()
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+  if (dataDir !== undefined) await cleanup(dataDir)
+})
+
+async function join (id, name) {
+  const page = await openPage(browser, `${server.url}/d/${id}`, { name })
+  pages.push(page)
+  await editor(page).waitFor()
+  await waitForStatus(page, 'Saved')
+  return page
+}
+
+test('saved text survives a crash and an open page reconnects by itself', async () => {
+  // Written, saved, and closed: only the server has this document afterwards.
+  const closedDoc = await createDoc(server, 'Closed before the crash')
+  const writer = await join(closedDoc, 'Wendy')
+  await focusEnd(writer)
+  await writer.keyboard.type('Stored on disk before the crash.')
+  await waitForStatus(writer, 'Saved')
+  await writer.context().close()
+
+  // Open during the crash.
+  const openDoc = await createDoc(server, 'Open during the crash')
+  const alice = await join(openDoc, 'Alice')
+  alice.allowedErrors.push(RECONNECT_NOISE)
+  await focusEnd(alice)
+  await alice.keyboard.type('Typed before the crash.')
+  await waitForStatus(alice, 'Saved')
+
+  const port = server.port
+  await server.kill()
+  await waitForStatus(alice, 'Offline')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.type('Typed while offline.')
+  assert.equal(await alice.locator('[data-testid="status"]').textContent(), 'Offline')
+
+  server = await startServer(dataDir, port)
+
+  // The document nobody had open comes back from disk.
+  const reader = await join(closedDoc, 'Rita')
+  await waitForEditorText(reader, 'Stored on disk before the crash.')
+
+  // The open page reconnects without help and its offline edit is merged and saved.
+  await waitForStatus(alice, 'Saved', 20000)
+  const bob = await join(openDoc, 'Bob')
+  await waitForEditorText(bob, 'Typed before the crash.')
+  await waitForEditorText(bob, 'Typed while offline.')
+
+  // New edits flow both ways after the reconnect.
+  await alice.keyboard.type(' And after.')
+  await waitForEditorText(bob, 'Typed while offline. And after.')
+  await focusEnd(bob)
+  await bob.keyboard.type(' Bob was here.')
+  await waitForEditorText(alice, 'Bob was here.')
+  await waitForStatus(bob, 'Saved')
+  await waitForStatus(alice, 'Saved')
+  assert.equal(await editorText(alice), await editorText(bob))
+})
+
+test('no page logged an error', () => {
+  for (const page of pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+})
