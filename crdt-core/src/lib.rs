@@ -11,17 +11,23 @@
 //! - [`session`]: the sans-IO sync session: a [`Room`] per document, a
 //!   [`Session`] per connection.
 //! - [`model`]: the body as a ProseMirror-shaped tree, read from the document.
-//! - [`export`]: Markdown and plain text from that tree.
+//! - [`export`]: Markdown, HTML, plain text, ProseMirror JSON, DOCX and PDF
+//!   from that tree.
+//! - [`import`]: Markdown, plain text and HTML into that tree, and the tree
+//!   written into a document as an ordinary update.
+//! - [`templates`]: structured starting documents.
 //! - [`error`]: the crate's error type.
 
 pub mod document;
 pub mod error;
 pub mod export;
+pub mod import;
 pub mod model;
 pub mod presence;
 pub mod protocol;
 pub mod schema;
 pub mod session;
+pub mod templates;
 pub mod update;
 
 pub use document::{AuthorId, ClientBindings, Document};
