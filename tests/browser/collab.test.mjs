@@ -129,6 +129,52 @@ test('who is here lists both people, and cursors show up in screenshots', async 
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`)
 })
 
+test('markdown shortcuts, undo and redo, and a new name reach the other person', async () => {
+  const id = await createDoc(server, 'Shortcuts')
+  const alice = await join(id, 'Alice')
+  const bob = await join(id, 'Bob')
+  await focusEnd(alice)
+  await alice.keyboard.type('* first point')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.type('second point')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.type('1. step one')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.type('> quoted')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.type('```')
+  await alice.keyboard.type('let x = 1')
+  await bob.locator('.ProseMirror ul > li', { hasText: 'second point' }).waitFor()
+  await bob.locator('.ProseMirror ol > li', { hasText: 'step one' }).waitFor()
+  await bob.locator('.ProseMirror blockquote', { hasText: 'quoted' }).waitFor()
+  await bob.locator('.ProseMirror pre', { hasText: 'let x = 1' }).waitFor()
+  assert.equal(await bob.locator('.ProseMirror ul > li').count(), 2)
+
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.press('Enter')
+  await alice.keyboard.press('Enter')
+  // Typing within half a second joins one undo step: pause around the part to undo.
+  await alice.waitForTimeout(600)
+  await alice.keyboard.type('to be undone')
+  await waitForEditorText(bob, 'to be undone')
+  await alice.waitForTimeout(600)
+  await alice.keyboard.press('Control+z')
+  await eventually(async () => {
+    const text = await editorText(bob)
+    assert.ok(!text.includes('to be undone') && text.includes('let x = 1'), text)
+  })
+  await alice.locator('button[aria-label="Redo"]').dispatchEvent('mousedown')
+  await waitForEditorText(bob, 'to be undone')
+
+  await alice.locator('#my-name').fill('Alice Liddell')
+  await alice.locator('#my-name').press('Enter')
+  await bob.locator('[data-testid="presence"] li[aria-label="Alice Liddell"]').waitFor()
+  await waitForStatus(alice, 'Saved')
+})
+
 test('every button has an accessible name', async () => {
   const page = pages[0]
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, summary, input, select')]
