@@ -49,11 +49,6 @@ impl Builder {
         self.stack.last().map_or("doc", |n| n.kind.as_str())
     }
 
-    /// Whether a node of `kind` is open.
-    pub fn is_open(&self, kind: &str) -> bool {
-        self.stack.iter().any(|n| n.kind == kind)
-    }
-
     /// The innermost open node.
     pub fn top_node(&self) -> Option<&Node> {
         self.stack.last()

@@ -242,6 +242,14 @@ impl Reader {
             captured.push_str(text);
             return;
         }
+        let at_code_start =
+            self.b.top() == "code_block" && self.b.top_node().is_some_and(|n| n.content.is_empty());
+        // A newline right after `<pre>` is not part of its content.
+        let text = if at_code_start {
+            text.strip_prefix('\n').unwrap_or(text)
+        } else {
+            text
+        };
         self.b.text(text);
     }
 }
