@@ -38,14 +38,3 @@ fn corpus_covers_every_node_and_mark() {
         );
     }
 }
-
-#[test]
-#[ignore]
-fn show() {
-    let doc = import::markdown(common::CORPUS).doc;
-    println!("{}", export::markdown(&doc));
-    println!(
-        "{}",
-        serde_json::to_string(&export::json(&common::through_document(&doc))).unwrap()
-    );
-}

@@ -103,9 +103,8 @@ const MAX_STEM_CHARS: usize = 80;
 pub fn content_disposition_filename(title: &str, ext: &str) -> String {
     let mut stem = String::new();
     for c in title.chars() {
-        if c.is_alphanumeric() {
-            stem.push(c);
-        } else if matches!(c, '.' | '_') && !stem.is_empty() && !stem.ends_with('-') {
+        let joiner = matches!(c, '.' | '_') && !stem.is_empty() && !stem.ends_with('-');
+        if c.is_alphanumeric() || joiner {
             stem.push(c);
         } else if !stem.is_empty() && !stem.ends_with(['-', '.', '_']) {
             stem.push('-');

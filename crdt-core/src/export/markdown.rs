@@ -160,7 +160,7 @@ fn inline(nodes: &[Node], in_heading: bool, out: &mut Vec<Ev>) {
             close_mark(open.pop().unwrap_or_else(|| unreachable!()), out);
         }
         for mark in wanted {
-            if !open.iter().any(|m| *m == mark) {
+            if !open.contains(&mark) {
                 open_mark(mark, out);
                 open.push(mark);
             }

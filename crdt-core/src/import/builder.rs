@@ -102,14 +102,14 @@ impl Builder {
     /// Closes the innermost open node of `kind` and everything inside it;
     /// does nothing if none is open.
     pub fn close(&mut self, kind: &str) {
-        if let Some(depth) = self.stack.iter().rposition(|n| n.kind == kind) {
-            if depth > 0 {
-                while self.stack.len() > depth {
-                    self.pop();
-                }
-                if self.implicit.last() == Some(&true) && self.top() == "list_item" {
-                    self.pop();
-                }
+        if let Some(depth) = self.stack.iter().rposition(|n| n.kind == kind)
+            && depth > 0
+        {
+            while self.stack.len() > depth {
+                self.pop();
+            }
+            if self.implicit.last() == Some(&true) && self.top() == "list_item" {
+                self.pop();
             }
         }
     }
@@ -175,11 +175,12 @@ impl Builder {
             self.marks.clone()
         };
         marks.sort_by(|a, b| a.kind.cmp(&b.kind));
-        if let Some(last) = block.content.last_mut() {
-            if last.kind == "text" && last.marks.clone().unwrap_or_default() == marks {
-                last.text.get_or_insert_with(String::new).push_str(&text);
-                return;
-            }
+        if let Some(last) = block.content.last_mut()
+            && last.kind == "text"
+            && last.marks.clone().unwrap_or_default() == marks
+        {
+            last.text.get_or_insert_with(String::new).push_str(&text);
+            return;
         }
         block.content.push(Node::text(&text, marks));
     }
@@ -231,20 +232,18 @@ impl Builder {
         };
         self.implicit.pop();
         match node.kind.as_str() {
-            "list_item" => {
-                if node.content.first().is_none_or(|c| c.kind != "paragraph") {
-                    node.content.insert(0, Node::new("paragraph", Vec::new()));
-                }
+            "list_item" if node.content.first().is_none_or(|c| c.kind != "paragraph") => {
+                node.content.insert(0, Node::new("paragraph", Vec::new()));
             }
             "blockquote" if node.content.is_empty() => {
                 node.content.push(Node::new("paragraph", Vec::new()));
             }
             "bullet_list" | "ordered_list" if node.content.is_empty() => return,
             "code_block" => {
-                if let Some(last) = node.content.last_mut().and_then(|t| t.text.as_mut()) {
-                    if last.ends_with('\n') {
-                        last.pop();
-                    }
+                if let Some(last) = node.content.last_mut().and_then(|t| t.text.as_mut())
+                    && last.ends_with('\n')
+                {
+                    last.pop();
                 }
                 node.content
                     .retain(|t| t.text.as_deref().is_some_and(|t| !t.is_empty()));

@@ -14,7 +14,7 @@ use crate::model::Node;
 
 /// Elements dropped with everything inside them.
 const DROPPED: &[&str] = &[
-    "script", "style", "head", "template", "noscript", "iframe", "object", "svg", "math", "select",
+    "script", "style", "template", "noscript", "iframe", "object", "svg", "math", "select",
     "textarea", "button",
 ];
 /// Elements that only group blocks: their edges end a paragraph.
@@ -39,7 +39,8 @@ const GROUPING: &[&str] = &[
 ];
 /// Elements that need no node of their own and lose nothing.
 const TRANSPARENT: &[&str] = &[
-    "html", "body", "span", "font", "tbody", "thead", "tfoot", "caption",
+    "html", "head", "body", "meta", "link", "base", "span", "font", "tbody", "thead", "tfoot",
+    "caption",
 ];
 /// Inline elements and the mark each one means.
 const MARKS: &[(&str, &str)] = &[
@@ -113,9 +114,7 @@ impl Reader {
         }
         let class = attr(attrs, "class").unwrap_or_default();
         if (name == "title" && self.title.is_none())
-            || (name == "h1"
-                && class.split_whitespace().any(|c| c == "title")
-                && self.title.is_none())
+            || (name == "h1" && class.split_whitespace().any(|c| c == "title"))
         {
             self.capture = Some((String::new(), name.to_owned()));
             return;
@@ -208,7 +207,8 @@ impl Reader {
         }
         if let Some((text, element)) = &self.capture {
             if element == name {
-                self.title = Some(text.split_whitespace().collect::<Vec<_>>().join(" "));
+                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                self.title.get_or_insert(text);
                 self.capture = None;
             }
             return;

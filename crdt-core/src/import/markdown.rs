@@ -84,10 +84,10 @@ fn start(b: &mut Builder, tag: Tag<'_>, image: &mut Option<(Node, String)>, cell
         Tag::BlockQuote(_) => b.open(Node::new("blockquote", Vec::new())),
         Tag::CodeBlock(kind) => {
             let mut node = Node::new("code_block", Vec::new());
-            if let CodeBlockKind::Fenced(info) = kind {
-                if let Some(language) = info.split_whitespace().next() {
-                    node = node.with_attr("language", language);
-                }
+            if let CodeBlockKind::Fenced(info) = kind
+                && let Some(language) = info.split_whitespace().next()
+            {
+                node = node.with_attr("language", language);
             }
             b.open(node);
         }

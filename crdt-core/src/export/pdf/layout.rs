@@ -3,6 +3,7 @@
 //! Coordinates here are in points from the top-left corner of the page.
 
 use super::font::Font;
+use super::wrap::wrap;
 use crate::export::inline::{Style, image_label};
 use crate::model::Node;
 
@@ -70,11 +71,11 @@ pub(super) struct Page {
 
 /// A piece of inline text with one style.
 #[derive(Debug, Clone)]
-struct Piece {
-    text: String,
-    style: Style,
+pub(super) struct Piece {
+    pub text: String,
+    pub style: Style,
     /// Shown in grey italics (image placeholders).
-    muted: bool,
+    pub muted: bool,
 }
 
 /// How a textblock is set.
@@ -274,26 +275,26 @@ impl Layout<'_> {
                     gray: 0.8,
                 });
             }
-            if i == 0 {
-                if let Some(marker) = &frame.marker {
-                    let w = font.width(marker, setting.size);
-                    ops.push(text_op(
-                        frame.left - 6.0 - w,
-                        baseline,
-                        setting,
-                        marker,
-                        &Style::default(),
-                        false,
-                    ));
-                }
+            if i == 0
+                && let Some(marker) = &frame.marker
+            {
+                let w = font.width(marker, setting.size);
+                ops.push(text_op(
+                    frame.left - 6.0 - w,
+                    baseline,
+                    setting,
+                    marker,
+                    &Style::default(),
+                    false,
+                ));
             }
             for piece in line {
                 let w = font.width(&piece.text, setting.size);
                 let mut op = text_op(x, baseline, setting, &piece.text, &piece.style, piece.muted);
-                if setting.code {
-                    if let Op::Text { color, .. } = &mut op {
-                        *color = TEXT;
-                    }
+                if setting.code
+                    && let Op::Text { color, .. } = &mut op
+                {
+                    *color = TEXT;
                 }
                 ops.push(op);
                 let s = &piece.style;
@@ -378,92 +379,4 @@ fn pieces(nodes: &[Node]) -> Vec<Piece> {
             },
         })
         .collect()
-}
-
-/// Breaks pieces into lines no wider than `width`: at spaces, at `\n`, and
-/// inside words that are wider than a whole line. Code keeps its spaces.
-fn wrap(pieces: &[Piece], width: f32, size: f32, font: &Font, code: bool) -> Vec<Vec<Piece>> {
-    let mut lines: Vec<Vec<Piece>> = vec![Vec::new()];
-    let mut used = 0.0;
-    for piece in pieces {
-        for (n, segment) in piece.text.split('\n').enumerate() {
-            if n > 0 {
-                lines.push(Vec::new());
-                used = 0.0;
-            }
-            for word in split_words(segment) {
-                let mut word = word.to_owned();
-                let is_space = word.chars().all(char::is_whitespace);
-                let mut w = font.width(&word, size);
-                if used + w > width && used > 0.0 {
-                    if is_space && !code {
-                        continue;
-                    }
-                    lines.push(Vec::new());
-                    used = 0.0;
-                    if is_space {
-                        continue;
-                    }
-                }
-                while w > width {
-                    // A word wider than the line: break it where it overflows.
-                    let mut split = 0;
-                    let mut acc = 0.0;
-                    for (i, c) in word.char_indices() {
-                        acc += font.width(&c.to_string(), size);
-                        if acc > width - used && i > 0 {
-                            split = i;
-                            break;
-                        }
-                    }
-                    if split == 0 {
-                        break;
-                    }
-                    let rest = word.split_off(split);
-                    push(lines.last_mut(), &word, piece);
-                    lines.push(Vec::new());
-                    used = 0.0;
-                    word = rest;
-                    w = font.width(&word, size);
-                }
-                used += w;
-                push(lines.last_mut(), &word, piece);
-            }
-        }
-    }
-    lines
-}
-
-/// Words and the runs of spaces between them, in order.
-fn split_words(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut in_space = None;
-    for (i, c) in text.char_indices() {
-        let space = c == ' ';
-        if in_space.is_some_and(|s| s != space) {
-            out.push(&text[start..i]);
-            start = i;
-        }
-        in_space = Some(space);
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
-}
-
-/// Appends text to a line, merging with the last piece when the style is the same.
-fn push(line: Option<&mut Vec<Piece>>, text: &str, like: &Piece) {
-    let Some(line) = line else { return };
-    match line.last_mut() {
-        Some(last) if last.style == like.style && last.muted == like.muted => {
-            last.text.push_str(text)
-        }
-        _ => line.push(Piece {
-            text: text.to_owned(),
-            style: like.style.clone(),
-            muted: like.muted,
-        }),
-    }
 }

@@ -6,6 +6,7 @@
 
 mod font;
 mod layout;
+mod wrap;
 
 use miniz_oxide::deflate::compress_to_vec_zlib;
 use pdf_writer::types::UnicodeCmap;
@@ -223,7 +224,7 @@ fn write_font(
         .font_descriptor(descriptor)
         .cid_to_gid_map_predefined(Name(b"Identity"));
     let mut widths = Vec::new();
-    for (old, _) in font.used() {
+    for old in font.used().keys() {
         if let Some(new) = remapper.get(*old) {
             widths.push((new, font.glyph_width(*old)));
         }
