@@ -213,7 +213,8 @@ impl Layout<'_> {
                     let marker = if node.kind == "ordered_list" {
                         format!("{}.", start + i as u64)
                     } else {
-                        ["\u{2022}", "\u{25e6}", "\u{25aa}"][(frame.left / INDENT) as usize % 3]
+                        ["\u{2022}", "\u{25e6}", "\u{25aa}"]
+                            [((frame.left - MARGIN) / INDENT).round() as usize % 3]
                             .to_owned()
                     };
                     let inner = Frame {
