@@ -32,10 +32,10 @@ impl ClientBindings {
     /// Fails if any of `writers` belongs to an author other than `author`.
     pub fn check(&self, writers: &[u64], author: &str) -> Result<()> {
         for client in writers {
-            if let Some(owner) = self.owners.get(client) {
-                if &**owner != author {
-                    return Err(Error::Impersonation { client: *client });
-                }
+            if let Some(owner) = self.owners.get(client)
+                && &**owner != author
+            {
+                return Err(Error::Impersonation { client: *client });
             }
         }
         Ok(())
@@ -51,6 +51,14 @@ impl ClientBindings {
     /// The author bound to a client id.
     pub fn owner(&self, client: u64) -> Option<&AuthorId> {
         self.owners.get(&client)
+    }
+
+    /// Every author that owns a client id, sorted.
+    pub fn authors(&self) -> Vec<String> {
+        let mut authors: Vec<String> = self.owners.values().map(|a| a.to_string()).collect();
+        authors.sort();
+        authors.dedup();
+        authors
     }
 
     /// Number of bound client ids.

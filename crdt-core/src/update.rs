@@ -53,6 +53,12 @@ impl DecodedUpdate {
     }
 }
 
+/// Merges updates into one, as a server relays a batch in one message.
+pub fn merge<'a>(updates: impl IntoIterator<Item = &'a Bytes>) -> Result<Vec<u8>> {
+    yrs::merge_updates_v1(updates.into_iter().map(|b| b.as_ref()))
+        .map_err(|e| Error::MalformedUpdate(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

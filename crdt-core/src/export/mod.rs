@@ -42,3 +42,22 @@ pub enum ExportError {
 
 /// Result of a binary export.
 pub type ExportResult<T> = std::result::Result<T, ExportError>;
+
+/// Renders the body in `format`; `authorship` colours the HTML export.
+pub fn render(
+    format: ExportFormat,
+    doc: &crate::model::Node,
+    title: &str,
+    authorship: Option<&Authorship>,
+) -> ExportResult<Vec<u8>> {
+    Ok(match format {
+        ExportFormat::Markdown => markdown(doc).into_bytes(),
+        ExportFormat::Html => html(doc, title, authorship).into_bytes(),
+        ExportFormat::Text => plain_text(doc).into_bytes(),
+        ExportFormat::Json => {
+            serde_json::to_vec_pretty(&json(doc)).expect("JSON values always serialize")
+        }
+        ExportFormat::Docx => docx(doc, title)?,
+        ExportFormat::Pdf => pdf(doc, title)?,
+    })
+}

@@ -1,0 +1,113 @@
+//! The router and the server's lifecycle: `app(state)` builds the routes,
+//! `run(listener, ...)` serves until shutdown and waits for the last saves.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::info;
+
+use crate::config::Config;
+use crate::doc::{Context, Registry};
+use crate::identity::Identity;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::{api, web, ws};
+
+/// Largest HTTP request body accepted (imports).
+const MAX_BODY: usize = 8 << 20;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Where documents are stored.
+    pub store: Arc<dyn Store>,
+    /// Loaded documents.
+    pub registry: Registry,
+    /// Author ids and names.
+    pub identity: Arc<Identity>,
+    /// Prometheus metrics.
+    pub metrics: Arc<Metrics>,
+    /// Cancelled on shutdown.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    /// Builds the state; document actors run on `tracker`.
+    pub async fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        shutdown: CancellationToken,
+        tracker: TaskTracker,
+    ) -> anyhow::Result<Self> {
+        let metrics = Arc::new(Metrics::default());
+        let identity = Arc::new(Identity::load(&store).await?);
+        let registry = Registry::new(Context {
+            store: store.clone(),
+            checkpoint_entries: config.checkpoint_entries.max(1),
+            checkpoint_bytes: config.checkpoint_bytes.max(1),
+            idle_unload: config.idle_unload(),
+            shutdown: shutdown.clone(),
+            tracker,
+            metrics: metrics.clone(),
+        });
+        Ok(Self {
+            config: Arc::new(config),
+            store,
+            registry,
+            identity,
+            metrics,
+            shutdown,
+        })
+    }
+}
+
+/// Every route.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/docs", get(api::list_docs).post(api::create_doc))
+        .route("/docs/{id}", get(api::get_doc))
+        .route("/docs/{id}/export/{format}", get(api::export_doc))
+        .route("/docs/{id}/import", post(api::import_doc))
+        .route("/templates", get(api::list_templates));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/ws/{doc}", get(ws::upgrade))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .route("/", get(web::index))
+        .route("/d/{id}", get(web::index))
+        .route("/d/{id}/history", get(web::index))
+        .route("/d/{id}/insights", get(web::index))
+        .route("/assets/app.js", get(web::app_js))
+        .route("/assets/app.css", get(web::app_css))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+/// Serves on `listener` until `shutdown` is cancelled, then waits for every
+/// document to finish its pending writes.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    store: Arc<dyn Store>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let tracker = TaskTracker::new();
+    let state = AppState::new(config, store, shutdown.clone(), tracker.clone()).await?;
+    let router = app(state);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await?;
+    info!("stopped accepting connections; saving documents");
+    tracker.close();
+    tracker.wait().await;
+    info!("all documents saved");
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Command-line flags and their `QUIRE_*` environment variables, parsed once
+//! into one [`Config`] that is passed whole.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::store::Durability;
+
+/// Quire: a real-time collaborative document server.
+#[derive(Debug, Parser)]
+#[command(name = "quire", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Server settings, accepted before or after the subcommand.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web client, the websocket sync endpoint and the HTTP API.
+    Serve,
+}
+
+/// Every server setting.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(
+        long,
+        env = "QUIRE_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub listen: SocketAddr,
+
+    /// Directory of the embedded sled database.
+    #[arg(
+        long,
+        env = "QUIRE_DATA_DIR",
+        default_value = "./quire-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// `strict` flushes every batch of updates to disk before acknowledging
+    /// it; `relaxed` flushes on a timer (--flush-interval-ms).
+    #[arg(
+        long,
+        env = "QUIRE_DURABILITY",
+        value_enum,
+        default_value = "strict",
+        global = true
+    )]
+    pub durability: Durability,
+
+    /// Background flush interval in milliseconds (the only flush in relaxed mode).
+    #[arg(
+        long,
+        env = "QUIRE_FLUSH_INTERVAL_MS",
+        default_value_t = 500,
+        global = true
+    )]
+    pub flush_interval_ms: u64,
+
+    /// Write a checkpoint after this many log entries.
+    #[arg(
+        long,
+        env = "QUIRE_CHECKPOINT_ENTRIES",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub checkpoint_entries: u64,
+
+    /// Write a checkpoint after this many bytes of log.
+    #[arg(long, env = "QUIRE_CHECKPOINT_BYTES", default_value_t = 4 << 20, global = true)]
+    pub checkpoint_bytes: u64,
+
+    /// Unload a document this many seconds after its last connection leaves.
+    #[arg(
+        long,
+        env = "QUIRE_IDLE_UNLOAD_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub idle_unload_secs: u64,
+
+    /// Largest websocket message accepted, in bytes (admits a 2 MiB update by default).
+    #[arg(long, env = "QUIRE_MAX_MESSAGE_BYTES", default_value_t = 4 << 20, global = true)]
+    pub max_message_bytes: usize,
+
+    /// Frames queued for one connection before it counts as too slow and is
+    /// closed, to resync when it reconnects.
+    #[arg(long, env = "QUIRE_SEND_QUEUE", default_value_t = 1024, global = true)]
+    pub send_queue: usize,
+
+    /// Seconds between pings to each websocket.
+    #[arg(long, env = "QUIRE_PING_SECS", default_value_t = 15, global = true)]
+    pub ping_secs: u64,
+
+    /// Close a websocket that has sent nothing (not even a pong) for this many seconds.
+    #[arg(
+        long,
+        env = "QUIRE_IDLE_TIMEOUT_SECS",
+        default_value_t = 45,
+        global = true
+    )]
+    pub idle_timeout_secs: u64,
+
+    /// Log filter, in tracing-subscriber's EnvFilter syntax.
+    #[arg(long, env = "QUIRE_LOG", default_value = "info", global = true)]
+    pub log: String,
+}
+
+impl Config {
+    /// The background flush interval.
+    pub fn flush_interval(&self) -> Duration {
+        Duration::from_millis(self.flush_interval_ms)
+    }
+
+    /// How long an unused document stays loaded.
+    pub fn idle_unload(&self) -> Duration {
+        Duration::from_secs(self.idle_unload_secs)
+    }
+
+    /// Settings for tests: an ephemeral port and defaults elsewhere.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        let mut config = Cli::parse_from(["quire"]).config;
+        config.listen = "127.0.0.1:0".parse().expect("valid address");
+        config.data_dir = data_dir;
+        config
+    }
+}

@@ -1,0 +1,94 @@
+//! Per-document actors and the registry that loads and unloads them.
+//!
+//! Each loaded document is owned by one task (its actor). Connections and API
+//! calls talk to it through channels; only the actor touches the document, so
+//! no lock guards document state.
+
+mod actor;
+mod registry;
+
+use bytes::Bytes;
+use crdt_core::AuthorId;
+use tokio::sync::{mpsc, oneshot};
+
+pub(crate) use actor::Context;
+pub use registry::{DocHandle, Registry};
+
+/// What a connection's writer receives from its document.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A binary frame to send.
+    Frame(Bytes),
+    /// Close the websocket with this code and reason.
+    Close(u16, String),
+}
+
+/// Close codes the server uses.
+pub mod close {
+    /// The endpoint is going away (shutdown).
+    pub const GOING_AWAY: u16 = 1001;
+    /// A message broke the protocol.
+    pub const PROTOCOL: u16 = 1002;
+    /// A message of a type that is not accepted (text frames).
+    pub const UNSUPPORTED: u16 = 1003;
+    /// The policy refused the connection (impersonation, permissions).
+    pub const POLICY: u16 = 1008;
+    /// A message too large.
+    pub const TOO_BIG: u16 = 1009;
+    /// The server failed.
+    pub const INTERNAL: u16 = 1011;
+    /// Try again later: the client fell behind and must resync on reconnect.
+    pub const TRY_AGAIN: u16 = 1013;
+}
+
+/// A connection joining a document.
+#[derive(Debug)]
+pub struct Join {
+    /// Unique connection id.
+    pub conn: u64,
+    /// The author the connection writes as.
+    pub author: AuthorId,
+    /// Whether its updates are refused.
+    pub read_only: bool,
+    /// Whether it asked for Saved acknowledgements.
+    pub acks: bool,
+    /// Where the document sends its frames.
+    pub tx: mpsc::Sender<Outbound>,
+    /// Cancelled when the document drops the connection.
+    pub dropped: tokio_util::sync::CancellationToken,
+}
+
+/// The state of a document, read for export or inspection.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The whole state as one v1 update.
+    pub state: Vec<u8>,
+    /// The newest revision (log entries so far).
+    pub revision: u64,
+    /// Connections open on it.
+    pub connections: usize,
+    /// Every author bound to a client id, i.e. everyone who wrote.
+    pub authors: Vec<String>,
+}
+
+/// Control messages, sent under the registry lock (see [`Registry`]).
+#[derive(Debug)]
+pub(crate) enum Control {
+    Join(Join),
+    /// A server-side edit (import, title) applied as `author`; replies with the revision.
+    Edit {
+        author: AuthorId,
+        update: Vec<u8>,
+        reply: oneshot::Sender<Result<u64, String>>,
+    },
+    Read {
+        reply: oneshot::Sender<Snapshot>,
+    },
+}
+
+/// A frame from a joined connection, or its departure.
+#[derive(Debug)]
+pub(crate) enum FromConn {
+    Frame { conn: u64, frame: Bytes },
+    Leave { conn: u64 },
+}

@@ -1,0 +1,172 @@
+//! The loaded documents: finds a document's actor, spawning it on first use.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crdt_core::AuthorId;
+use tokio::sync::{mpsc, oneshot};
+
+use super::actor::{Actor, Context};
+use super::{Control, FromConn, Join, Snapshot};
+
+/// Frames queued to one document before readers wait (backpressure).
+const FRAME_QUEUE: usize = 1024;
+
+pub(crate) struct Entry {
+    control: mpsc::UnboundedSender<Control>,
+    frames: mpsc::Sender<FromConn>,
+    generation: u64,
+}
+
+/// Loaded documents by id.
+///
+/// The mutex guards the map only and is never held across an await. Control
+/// messages are sent while it is held, and an idle actor removes itself while
+/// holding it after seeing its control queue empty, so no message can reach
+/// an actor that is exiting.
+pub(crate) type DocMap = Arc<Mutex<HashMap<String, Entry>>>;
+
+/// Finds or starts the actor of each document.
+#[derive(Clone)]
+pub struct Registry {
+    docs: DocMap,
+    context: Arc<Context>,
+    generations: Arc<AtomicU64>,
+}
+
+/// A joined connection's way to its document.
+#[derive(Debug, Clone)]
+pub struct DocHandle {
+    frames: mpsc::Sender<FromConn>,
+}
+
+impl DocHandle {
+    /// Hands a frame to the document; waits when the document is busy.
+    /// Returns false when the document is gone.
+    pub async fn frame(&self, conn: u64, frame: bytes::Bytes) -> bool {
+        self.frames
+            .send(FromConn::Frame { conn, frame })
+            .await
+            .is_ok()
+    }
+
+    /// Tells the document that the connection closed.
+    pub async fn leave(&self, conn: u64) {
+        let _ = self.frames.send(FromConn::Leave { conn }).await;
+    }
+}
+
+impl Registry {
+    pub(crate) fn new(context: Context) -> Self {
+        Self {
+            docs: Arc::default(),
+            context: Arc::new(context),
+            generations: Arc::default(),
+        }
+    }
+
+    fn send(&self, doc: &str, control: Control) -> mpsc::Sender<FromConn> {
+        let mut docs = self.docs.lock().unwrap();
+        if let Some(entry) = docs.get(doc) {
+            match entry.control.send(control) {
+                Ok(()) => return entry.frames.clone(),
+                Err(mpsc::error::SendError(control)) => {
+                    // The actor died (a failed load); start a new one.
+                    docs.remove(doc);
+                    return self.spawn(&mut docs, doc, control);
+                }
+            }
+        }
+        self.spawn(&mut docs, doc, control)
+    }
+
+    fn spawn(
+        &self,
+        docs: &mut HashMap<String, Entry>,
+        doc: &str,
+        first: Control,
+    ) -> mpsc::Sender<FromConn> {
+        let (control_tx, control_rx) = mpsc::unbounded_channel();
+        let (frames_tx, frames_rx) = mpsc::channel(FRAME_QUEUE);
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed);
+        control_tx.send(first).expect("receiver alive");
+        let actor = Actor::new(
+            doc.to_owned(),
+            generation,
+            self.context.clone(),
+            self.docs.clone(),
+            control_rx,
+            frames_rx,
+        );
+        self.context.tracker.spawn(actor.run());
+        docs.insert(
+            doc.to_owned(),
+            Entry {
+                control: control_tx,
+                frames: frames_tx.clone(),
+                generation,
+            },
+        );
+        frames_tx
+    }
+
+    /// Joins a connection to a document, loading it if needed. The document
+    /// sends the greeting (SyncStep1, awareness) through `join.tx`.
+    pub fn join(&self, doc: &str, join: Join) -> DocHandle {
+        DocHandle {
+            frames: self.send(doc, Control::Join(join)),
+        }
+    }
+
+    /// Applies a server-side edit as `author`; returns the new revision.
+    pub async fn edit(&self, doc: &str, author: AuthorId, update: Vec<u8>) -> Result<u64, String> {
+        let (reply, rx) = oneshot::channel();
+        self.send(
+            doc,
+            Control::Edit {
+                author,
+                update,
+                reply,
+            },
+        );
+        rx.await
+            .map_err(|_| "the document could not be loaded".to_owned())?
+    }
+
+    /// Reads a document's current state, loading it if needed.
+    pub async fn read(&self, doc: &str) -> Result<Snapshot, String> {
+        let (reply, rx) = oneshot::channel();
+        self.send(doc, Control::Read { reply });
+        rx.await
+            .map_err(|_| "the document could not be loaded".to_owned())
+    }
+
+    /// How many documents are loaded.
+    pub fn loaded(&self) -> usize {
+        self.docs.lock().unwrap().len()
+    }
+
+    /// The store behind the documents.
+    pub fn store(&self) -> &Arc<dyn crate::store::Store> {
+        &self.context.store
+    }
+}
+
+/// Removes `doc` from the map if it still belongs to `generation` and no
+/// control message waits; returns whether the actor may exit.
+pub(crate) fn retire(
+    docs: &DocMap,
+    doc: &str,
+    generation: u64,
+    control: &mpsc::UnboundedReceiver<Control>,
+) -> bool {
+    let mut docs = docs.lock().unwrap();
+    if !control.is_empty() {
+        return false;
+    }
+    if docs.get(doc).is_some_and(|e| e.generation == generation) {
+        docs.remove(doc);
+    }
+    true
+}

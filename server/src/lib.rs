@@ -1,0 +1,31 @@
+//! quire-server: the Quire server. It owns every socket, file and clock; the
+//! document logic lives in crdt-core.
+//!
+//! # Layout
+//!
+//! - [`config`]: the CLI and its `QUIRE_*` environment variables.
+//! - [`app`]: the router, shared state, and `run(listener, ...)` with graceful shutdown.
+//! - [`ws`]: the websocket endpoint: reader, writer, pings, limits.
+//! - [`doc`]: one actor per loaded document (batching, group commit, relay,
+//!   acknowledgements) and the registry that loads and unloads them.
+//! - [`store`]: the `Store` trait, the sled store and an in-memory store.
+//! - [`api`]: the JSON HTTP API under `/api/v1`, `/healthz`, `/metrics`.
+//! - [`identity`]: author ids from author secrets.
+//! - [`web`]: the embedded web client.
+//! - [`metrics`], [`error`], [`ids`]: Prometheus metrics, HTTP errors, document ids.
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod doc;
+pub mod error;
+pub mod history;
+pub mod identity;
+pub mod ids;
+pub mod metrics;
+pub mod store;
+pub mod web;
+pub mod ws;
+
+pub use app::{AppState, app, run};
+pub use config::{Cli, Command, Config};

@@ -1,0 +1,128 @@
+//! Byte layouts of stored records, shared by the store implementations.
+
+use bytes::Bytes;
+use crdt_core::ClientBindings;
+
+use super::{Checkpoint, LogEntry, StoreError};
+
+/// Key of record `seq` of `doc`: the id, a zero byte, the seq big-endian, so
+/// one document's records are contiguous and ordered.
+pub fn key(doc: &str, seq: u64) -> Vec<u8> {
+    let mut key = prefix(doc);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+/// The prefix of every record of `doc`.
+pub fn prefix(doc: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(doc.len() + 9);
+    key.extend_from_slice(doc.as_bytes());
+    key.push(0);
+    key
+}
+
+/// The seq of a record key.
+pub fn seq_of(key: &[u8]) -> Result<u64, StoreError> {
+    key.len()
+        .checked_sub(8)
+        .and_then(|at| key[at..].try_into().ok())
+        .map(u64::from_be_bytes)
+        .ok_or_else(|| corrupt(key, "short key"))
+}
+
+fn corrupt(key: &[u8], reason: &str) -> StoreError {
+    StoreError::Corrupt {
+        key: String::from_utf8_lossy(key).replace('\0', "/"),
+        reason: reason.to_owned(),
+    }
+}
+
+/// `ts (u64 BE) | author length (u16 BE) | author | update`.
+pub fn encode_entry(entry: &LogEntry) -> Vec<u8> {
+    let author = entry.author.as_bytes();
+    let mut out = Vec::with_capacity(10 + author.len() + entry.update.len());
+    out.extend_from_slice(&entry.ts.to_be_bytes());
+    out.extend_from_slice(&(author.len() as u16).to_be_bytes());
+    out.extend_from_slice(author);
+    out.extend_from_slice(&entry.update);
+    out
+}
+
+/// Decodes a log record.
+pub fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogEntry, StoreError> {
+    let seq = seq_of(key)?;
+    let short = || corrupt(key, "truncated log entry");
+    let ts = u64::from_be_bytes(value.get(..8).ok_or_else(short)?.try_into().unwrap());
+    let len = u16::from_be_bytes(value.get(8..10).ok_or_else(short)?.try_into().unwrap()) as usize;
+    let author = value.get(10..10 + len).ok_or_else(short)?;
+    let author = std::str::from_utf8(author).map_err(|_| corrupt(key, "author is not UTF-8"))?;
+    Ok(LogEntry {
+        seq,
+        ts,
+        author: author.to_owned(),
+        update: Bytes::copy_from_slice(&value[10 + len..]),
+    })
+}
+
+/// `bindings JSON length (u32 BE) | bindings JSON | state`.
+pub fn encode_checkpoint(checkpoint: &Checkpoint) -> Vec<u8> {
+    let bindings = serde_json::to_vec(&checkpoint.bindings).expect("bindings serialize");
+    let mut out = Vec::with_capacity(4 + bindings.len() + checkpoint.state.len());
+    out.extend_from_slice(&(bindings.len() as u32).to_be_bytes());
+    out.extend_from_slice(&bindings);
+    out.extend_from_slice(&checkpoint.state);
+    out
+}
+
+/// Decodes a checkpoint record.
+pub fn decode_checkpoint(key: &[u8], value: &[u8]) -> Result<Checkpoint, StoreError> {
+    let seq = seq_of(key)?;
+    let short = || corrupt(key, "truncated checkpoint");
+    let len = u32::from_be_bytes(value.get(..4).ok_or_else(short)?.try_into().unwrap()) as usize;
+    let json = value.get(4..4 + len).ok_or_else(short)?;
+    let bindings: ClientBindings =
+        serde_json::from_slice(json).map_err(|e| corrupt(key, &e.to_string()))?;
+    Ok(Checkpoint {
+        seq,
+        state: value[4 + len..].to_vec(),
+        bindings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_and_checkpoints_round_trip() {
+        let entry = LogEntry {
+            seq: 42,
+            ts: 1_700_000_000_000,
+            author: "a1b2".into(),
+            update: Bytes::from_static(&[0, 0]),
+        };
+        let k = key("doc-1", 42);
+        assert_eq!(decode_entry(&k, &encode_entry(&entry)).unwrap(), entry);
+        let checkpoint = Checkpoint {
+            seq: 42,
+            state: vec![1, 2, 3],
+            bindings: ClientBindings::default(),
+        };
+        assert_eq!(
+            decode_checkpoint(&k, &encode_checkpoint(&checkpoint)).unwrap(),
+            checkpoint
+        );
+        assert!(decode_entry(&k, &[0; 9]).is_err());
+        assert!(decode_checkpoint(&k, &[0, 0, 0, 9, 1]).is_err());
+    }
+
+    #[test]
+    fn keys_order_by_seq_within_a_document() {
+        assert!(key("a", 2) < key("a", 256));
+        assert!(
+            key("a", u64::MAX) < key("a-", 0),
+            "prefixes never interleave"
+        );
+        assert_eq!(seq_of(&key("x", 7)).unwrap(), 7);
+    }
+}

@@ -1,0 +1,122 @@
+//! Storage behind a small async trait: an append-only update log per document,
+//! checkpoints of the full state, and document metadata.
+//!
+//! Revision `r` of a document is its state after log entry `r` (entries are
+//! numbered from 1). A checkpoint at `seq` holds the state after entry `seq`.
+
+mod codec;
+mod memory;
+mod sled_store;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use crdt_core::ClientBindings;
+use serde::{Deserialize, Serialize};
+
+pub use memory::MemoryStore;
+pub use sled_store::{Durability, SledStore};
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The backend failed (disk full, I/O error, ...).
+    #[error("storage backend: {0}")]
+    Backend(String),
+    /// Stored bytes that do not decode.
+    #[error("corrupt record {key}: {reason}")]
+    Corrupt {
+        /// Which record.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::Backend(e.to_string())
+    }
+}
+
+/// One accepted update in a document's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Position in the log, from 1.
+    pub seq: u64,
+    /// When the server accepted it, in milliseconds since the Unix epoch.
+    pub ts: u64,
+    /// The author id the server vouches for.
+    pub author: String,
+    /// The Yjs v1 update.
+    pub update: Bytes,
+}
+
+/// The full state of a document after log entry `seq`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The last log entry included.
+    pub seq: u64,
+    /// The state as one v1 update.
+    pub state: Vec<u8>,
+    /// Which author owns each Yjs client id.
+    pub bindings: ClientBindings,
+}
+
+/// What loading a document reads: the newest checkpoint and the log after it.
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// The newest checkpoint, if any.
+    pub checkpoint: Option<Checkpoint>,
+    /// Every entry after the checkpoint, in order.
+    pub entries: Vec<LogEntry>,
+}
+
+/// A document's metadata, kept beside its log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMeta {
+    /// The title, mirrored from the document's `meta.title`.
+    pub title: String,
+    /// The group the document belongs to, if any.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// The template it was created from.
+    #[serde(default)]
+    pub template: Option<String>,
+    /// Creation time, ms since the epoch.
+    pub created: u64,
+    /// Last accepted update, ms since the epoch.
+    pub updated: u64,
+    /// Number of log entries (the newest revision).
+    pub revisions: u64,
+    /// Size of the encoded state in bytes, as of the last checkpoint or unload.
+    pub size: u64,
+}
+
+/// Where documents live.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Reads the newest checkpoint and the log after it; `None` for a
+    /// document that has never been stored.
+    async fn load(&self, doc: &str) -> Result<Option<Stored>, StoreError>;
+    /// Appends entries (consecutive seqs) and makes them durable per the
+    /// store's durability setting before returning.
+    async fn append(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError>;
+    /// Writes a checkpoint.
+    async fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+    /// The newest checkpoint at or before `seq`.
+    async fn checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError>;
+    /// Log entries with `from <= seq <= to`, in order.
+    async fn log_range(&self, doc: &str, from: u64, to: u64) -> Result<Vec<LogEntry>, StoreError>;
+    /// Writes a document's metadata.
+    async fn put_meta(&self, doc: &str, meta: &DocMeta) -> Result<(), StoreError>;
+    /// Reads a document's metadata.
+    async fn get_meta(&self, doc: &str) -> Result<Option<DocMeta>, StoreError>;
+    /// Every document's metadata.
+    async fn list_meta(&self) -> Result<Vec<(String, DocMeta)>, StoreError>;
+    /// Deletes a document: log, checkpoints and metadata.
+    async fn delete(&self, doc: &str) -> Result<(), StoreError>;
+    /// Reads a server-wide setting (keys, secrets).
+    async fn get_setting(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Writes a server-wide setting durably.
+    async fn put_setting(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+}

@@ -1,0 +1,190 @@
+//! The embedded default store: sled, in one data directory.
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::codec::{decode_checkpoint, decode_entry, encode_checkpoint, encode_entry, key, prefix};
+use super::{Checkpoint, DocMeta, LogEntry, Store, StoreError, Stored};
+
+/// When appended updates reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Durability {
+    /// Flush before acknowledging (the default).
+    Strict,
+    /// Flush on a timer; a crash can lose the last moments of edits.
+    Relaxed,
+}
+
+/// A sled database with trees for the log, checkpoints, metadata and settings.
+#[derive(Debug, Clone)]
+pub struct SledStore {
+    db: sled::Db,
+    log: sled::Tree,
+    checkpoints: sled::Tree,
+    docs: sled::Tree,
+    settings: sled::Tree,
+    durability: Durability,
+}
+
+impl SledStore {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(
+        dir: &Path,
+        durability: Durability,
+        flush_every: Duration,
+    ) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .flush_every_ms(Some(flush_every.as_millis().max(1) as u64))
+            .open()?;
+        Ok(Self {
+            log: db.open_tree("log")?,
+            checkpoints: db.open_tree("checkpoints")?,
+            docs: db.open_tree("docs")?,
+            settings: db.open_tree("settings")?,
+            db,
+            durability,
+        })
+    }
+
+    async fn commit(&self) -> Result<(), StoreError> {
+        if self.durability == Durability::Strict {
+            self.db.flush_async().await?;
+        }
+        Ok(())
+    }
+
+    fn newest_checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError> {
+        match self
+            .checkpoints
+            .range(prefix(doc)..=key(doc, seq))
+            .next_back()
+        {
+            Some(record) => {
+                let (k, v) = record?;
+                Ok(Some(decode_checkpoint(&k, &v)?))
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn entries(&self, doc: &str, from: u64, to: u64) -> Result<Vec<LogEntry>, StoreError> {
+        self.log
+            .range(key(doc, from)..=key(doc, to))
+            .map(|record| {
+                let (k, v) = record?;
+                decode_entry(&k, &v)
+            })
+            .collect()
+    }
+}
+
+/// Runs blocking sled work off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))?
+}
+
+#[async_trait]
+impl Store for SledStore {
+    async fn load(&self, doc: &str) -> Result<Option<Stored>, StoreError> {
+        let (this, doc) = (self.clone(), doc.to_owned());
+        blocking(move || {
+            let checkpoint = this.newest_checkpoint_at(&doc, u64::MAX)?;
+            let from = checkpoint.as_ref().map_or(0, |c| c.seq) + 1;
+            let entries = this.entries(&doc, from, u64::MAX)?;
+            if checkpoint.is_none() && entries.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(Stored {
+                checkpoint,
+                entries,
+            }))
+        })
+        .await
+    }
+
+    async fn append(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for entry in entries {
+            batch.insert(key(doc, entry.seq), encode_entry(entry));
+        }
+        self.log.apply_batch(batch)?;
+        self.commit().await
+    }
+
+    async fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        self.checkpoints
+            .insert(key(doc, checkpoint.seq), encode_checkpoint(checkpoint))?;
+        self.commit().await
+    }
+
+    async fn checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError> {
+        let (this, doc) = (self.clone(), doc.to_owned());
+        blocking(move || this.newest_checkpoint_at(&doc, seq)).await
+    }
+
+    async fn log_range(&self, doc: &str, from: u64, to: u64) -> Result<Vec<LogEntry>, StoreError> {
+        let (this, doc) = (self.clone(), doc.to_owned());
+        blocking(move || this.entries(&doc, from, to)).await
+    }
+
+    async fn put_meta(&self, doc: &str, meta: &DocMeta) -> Result<(), StoreError> {
+        let json = serde_json::to_vec(meta).expect("metadata serializes");
+        self.docs.insert(doc.as_bytes(), json)?;
+        Ok(())
+    }
+
+    async fn get_meta(&self, doc: &str) -> Result<Option<DocMeta>, StoreError> {
+        self.docs
+            .get(doc.as_bytes())?
+            .map(|v| decode_meta(doc, &v))
+            .transpose()
+    }
+
+    async fn list_meta(&self) -> Result<Vec<(String, DocMeta)>, StoreError> {
+        self.docs
+            .iter()
+            .map(|record| {
+                let (k, v) = record?;
+                let id = String::from_utf8_lossy(&k).into_owned();
+                let meta = decode_meta(&id, &v)?;
+                Ok((id, meta))
+            })
+            .collect()
+    }
+
+    async fn delete(&self, doc: &str) -> Result<(), StoreError> {
+        for tree in [&self.log, &self.checkpoints] {
+            let mut batch = sled::Batch::default();
+            for k in tree.scan_prefix(prefix(doc)).keys() {
+                batch.remove(k?);
+            }
+            tree.apply_batch(batch)?;
+        }
+        self.docs.remove(doc.as_bytes())?;
+        self.commit().await
+    }
+
+    async fn get_setting(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.settings.get(key.as_bytes())?.map(|v| v.to_vec()))
+    }
+
+    async fn put_setting(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.settings.insert(key.as_bytes(), value)?;
+        self.db.flush_async().await?;
+        Ok(())
+    }
+}
+
+fn decode_meta(doc: &str, value: &[u8]) -> Result<DocMeta, StoreError> {
+    serde_json::from_slice(value).map_err(|e| StoreError::Corrupt {
+        key: format!("docs/{doc}"),
+        reason: e.to_string(),
+    })
+}

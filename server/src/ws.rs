@@ -1,0 +1,237 @@
+//! The websocket endpoint: `GET /ws/{doc}` speaking y-protocols, one message
+//! per frame. The reader hands frames to the document's actor; the writer
+//! drains the connection's bounded queue, pings, and closes on silence.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use crdt_core::AuthorId;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tracing::debug;
+
+use crate::app::AppState;
+use crate::doc::{DocHandle, Join, Outbound, close};
+use crate::error::ApiError;
+use crate::identity::ANONYMOUS;
+use crate::ids::valid_doc_id;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// Query parameters of a websocket connection.
+#[derive(Debug, Deserialize)]
+pub struct WsParams {
+    /// The browser's author secret (open mode).
+    author: Option<String>,
+    /// Display name.
+    name: Option<String>,
+    /// `1` to receive Saved acknowledgements.
+    acks: Option<String>,
+}
+
+/// Upgrades to a websocket after checking the document id and identity; a
+/// refused request gets an HTTP error and never a byte of document data.
+pub async fn upgrade(
+    State(app): State<AppState>,
+    Path(doc): Path<String>,
+    Query(params): Query<WsParams>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    if !valid_doc_id(&doc) {
+        app.metrics.refused_connections.inc();
+        return Err(ApiError::bad_request("invalid document id"));
+    }
+    let author: AuthorId = match &params.author {
+        Some(secret) => app.identity.author_of_secret(secret).map_err(|e| {
+            app.metrics.refused_connections.inc();
+            ApiError::bad_request(e)
+        })?,
+        None => Arc::from(ANONYMOUS),
+    };
+    if let Some(name) = &params.name {
+        app.identity.remember_name(&author, name);
+    }
+    let acks = params.acks.as_deref() == Some("1");
+    let limit = app.config.max_message_bytes;
+    Ok(ws
+        .max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| connection(socket, app, doc, author, acks))
+        .into_response())
+}
+
+async fn connection(socket: WebSocket, app: AppState, doc: String, author: AuthorId, acks: bool) {
+    let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    app.metrics.connections.inc();
+    app.metrics.connections_total.inc();
+    let (tx, rx) = mpsc::channel(app.config.send_queue);
+    let dropped = CancellationToken::new();
+    let handle = app.registry.join(
+        &doc,
+        Join {
+            conn,
+            author,
+            read_only: false,
+            acks,
+            tx: tx.clone(),
+            dropped: dropped.clone(),
+        },
+    );
+    debug!(conn, doc, "connected");
+    let started = Instant::now();
+    let last_seen = Arc::new(AtomicU64::new(0));
+    let (sink, stream) = socket.split();
+    let writer = tokio::spawn(write_loop(
+        sink,
+        rx,
+        Writer {
+            started,
+            last_seen: last_seen.clone(),
+            ping: Duration::from_secs(app.config.ping_secs.max(1)),
+            timeout: Duration::from_secs(app.config.idle_timeout_secs.max(1)),
+            shutdown: app.shutdown.clone(),
+            dropped: dropped.clone(),
+        },
+    ));
+    read_loop(stream, &handle, conn, &tx, started, &last_seen, &dropped).await;
+    handle.leave(conn).await;
+    drop(tx);
+    let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+    app.metrics.connections.dec();
+    debug!(conn, "disconnected");
+}
+
+async fn read_loop(
+    mut stream: SplitStream<WebSocket>,
+    handle: &DocHandle,
+    conn: u64,
+    tx: &mpsc::Sender<Outbound>,
+    started: Instant,
+    last_seen: &AtomicU64,
+    dropped: &CancellationToken,
+) {
+    loop {
+        let message = tokio::select! {
+            _ = dropped.cancelled() => return,
+            message = stream.next() => message,
+        };
+        let message = match message {
+            Some(Ok(message)) => message,
+            Some(Err(e)) => {
+                // Too large, bad framing, or a reset: say why when we can.
+                let _ = tx.try_send(Outbound::Close(close::TOO_BIG, short(&e.to_string())));
+                return;
+            }
+            None => return,
+        };
+        last_seen.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        match message {
+            Message::Binary(frame) => {
+                if !handle.frame(conn, frame).await {
+                    let _ = tx.try_send(Outbound::Close(
+                        close::INTERNAL,
+                        "document unavailable".into(),
+                    ));
+                    return;
+                }
+            }
+            Message::Text(_) => {
+                let _ = tx.try_send(Outbound::Close(
+                    close::UNSUPPORTED,
+                    "binary frames only".into(),
+                ));
+                return;
+            }
+            Message::Close(_) => return,
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    }
+}
+
+struct Writer {
+    started: Instant,
+    last_seen: Arc<AtomicU64>,
+    ping: Duration,
+    timeout: Duration,
+    shutdown: CancellationToken,
+    dropped: CancellationToken,
+}
+
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Outbound>,
+    w: Writer,
+) {
+    let mut ping = tokio::time::interval(w.ping);
+    ping.tick().await;
+    let close = loop {
+        let outbound = tokio::select! {
+            biased;
+            _ = w.shutdown.cancelled() => break Some((close::GOING_AWAY, "server shutting down".to_owned())),
+            outbound = rx.recv() => outbound,
+            _ = w.dropped.cancelled() => break Some((close::TRY_AGAIN, "too slow; reconnect to resync".to_owned())),
+            _ = ping.tick() => {
+                let seen = Duration::from_millis(w.last_seen.load(Ordering::Relaxed));
+                if w.started.elapsed().saturating_sub(seen) > w.timeout {
+                    break Some((close::GOING_AWAY, "no pong".to_owned()));
+                }
+                if send(&mut sink, Message::Ping(bytes::Bytes::new()), w.timeout).await.is_err() {
+                    break None;
+                }
+                continue;
+            }
+        };
+        match outbound {
+            Some(Outbound::Frame(frame)) => {
+                if send(&mut sink, Message::Binary(frame), w.timeout)
+                    .await
+                    .is_err()
+                {
+                    break None;
+                }
+            }
+            Some(Outbound::Close(code, reason)) => break Some((code, reason)),
+            None => break None,
+        }
+    };
+    if let Some((code, reason)) = close {
+        let frame = CloseFrame {
+            code,
+            reason: short(&reason).into(),
+        };
+        let _ = send(
+            &mut sink,
+            Message::Close(Some(frame)),
+            Duration::from_secs(1),
+        )
+        .await;
+    }
+    w.dropped.cancel();
+}
+
+async fn send(
+    sink: &mut SplitSink<WebSocket, Message>,
+    message: Message,
+    limit: Duration,
+) -> Result<(), ()> {
+    match tokio::time::timeout(limit, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}
+
+/// A close reason fits in 123 bytes.
+fn short(reason: &str) -> String {
+    let mut end = reason.len().min(120);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_owned()
+}
