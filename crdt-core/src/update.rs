@@ -20,8 +20,10 @@ impl DecodedUpdate {
     pub fn decode(bytes: Bytes) -> Result<Self> {
         let update =
             Update::decode_v1(&bytes).map_err(|e| Error::MalformedUpdate(e.to_string()))?;
+        // Every client with a block in the update, wherever its clocks start
+        // (`state_vector` would skip clients whose blocks do not start at 0).
         let mut writers: Vec<u64> = update
-            .state_vector()
+            .state_vector_lower()
             .iter()
             .map(|(client, _)| client.get())
             .collect();

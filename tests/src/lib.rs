@@ -1,1 +1,8 @@
-//! End-to-end tests live in `tests/`; this library holds what they share.
+//! What the end-to-end tests share: the real `quire` binary started on a
+//! temporary data directory, and a minimal y-protocols client on yrs.
+
+pub mod client;
+pub mod server;
+
+pub use client::Client;
+pub use server::Server;

@@ -1,0 +1,124 @@
+//! Starts, kills and restarts the real `quire` binary.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The binary under test: `QUIRE_BIN`, or target/release/quire.
+pub fn binary() -> PathBuf {
+    if let Ok(bin) = std::env::var("QUIRE_BIN") {
+        return PathBuf::from(bin);
+    }
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/quire");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build --release -p quire-server` or set QUIRE_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// A running server process on a data directory it may outlive.
+pub struct Server {
+    child: Option<Child>,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    data_dir: PathBuf,
+    args: Vec<String>,
+}
+
+impl Server {
+    /// Starts a server on a new port with extra arguments.
+    pub fn start(data_dir: &Path, args: &[&str]) -> Self {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        Self::spawn(data_dir, "127.0.0.1:0", args)
+    }
+
+    fn spawn(data_dir: &Path, listen: &str, args: Vec<String>) -> Self {
+        let mut child = Command::new(binary())
+            .arg("serve")
+            .arg("--listen")
+            .arg(listen)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(&args)
+            .env("QUIRE_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting quire");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reading the listen line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self {
+            child: Some(child),
+            addr,
+            data_dir: data_dir.to_owned(),
+            args,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn http(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `ws://127.0.0.1:PORT/ws/{doc}?{query}`.
+    pub fn ws(&self, doc: &str, query: &str) -> String {
+        format!("ws://{}/ws/{doc}?{query}", self.addr)
+    }
+
+    /// SIGKILL: a crash.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for a clean exit; returns the exit code.
+    pub fn terminate(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        for _ in 0..200 {
+            if let Some(status) = child.try_wait().expect("waiting") {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        panic!("quire did not exit within 10 s of SIGTERM");
+    }
+
+    /// Starts again on the same data directory and port.
+    pub fn restart(&mut self) {
+        self.kill();
+        let addr = self.addr.clone();
+        for _ in 0..50 {
+            // The port may linger briefly after a kill.
+            if std::net::TcpListener::bind(&addr).is_ok() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let next = Self::spawn(&self.data_dir, &addr, self.args.clone());
+        *self = next;
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
