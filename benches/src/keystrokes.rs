@@ -168,3 +168,36 @@ mod tests {
         assert_eq!(generate(&trace).len(), 2);
     }
 }
+
+/// A deterministic synthetic keystroke stream of `n` updates (typing with a
+/// wandering cursor and some backspaces) and the text it ends with; for checks
+/// that must not depend on the trace files.
+pub fn synthetic(n: usize, seed: u64) -> (Vec<Vec<u8>>, String) {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let doc = text_doc(TYPIST);
+    let text = doc.get_or_insert_text("text");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let words = b"the quick brown fox jumps over the lazy dog\n";
+    let (mut cursor, mut len) = (0u32, 0u32);
+    let mut updates = Vec::with_capacity(n);
+    for i in 0..n {
+        let mut txn = doc.transact_mut();
+        if len > 0 && rng.random_ratio(1, 20) {
+            cursor = rng.random_range(0..=len);
+        }
+        if cursor > 0 && rng.random_ratio(1, 10) {
+            text.remove_range(&mut txn, cursor - 1, 1);
+            cursor -= 1;
+            len -= 1;
+        } else {
+            let c = words[i % words.len()] as char;
+            text.insert(&mut txn, cursor, c.encode_utf8(&mut [0; 4]));
+            cursor += 1;
+            len += 1;
+        }
+        updates.push(txn.encode_update_v1());
+    }
+    let final_text = text.get_string(&doc.transact());
+    (updates, final_text)
+}

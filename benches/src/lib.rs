@@ -13,4 +13,5 @@
 
 pub mod concurrent;
 pub mod keystrokes;
+pub mod load;
 pub mod traces;

@@ -1,0 +1,38 @@
+//! The websocket load generator: typists, ingest, idle connections and cold
+//! loads against any server that speaks the y-websocket protocol.
+//!
+//! # Layout
+//!
+//! - [`cli`]: the command line and the quick convergence check.
+//! - [`typists`]: clients typing on shared documents; edit-to-peer latency.
+//! - [`ingest`]: one connection pushing a keystroke stream; updates per second.
+//! - [`idle`]: memory per idle connection.
+//! - [`cold`]: time to sync a stored document that is not loaded.
+//! - [`server`]: starting and stopping `quire serve`.
+//! - [`procstat`]: RSS and CPU time from `/proc`.
+//! - [`wire`]: the y-protocols messages.
+//! - [`stats`]: percentiles.
+
+pub mod cli;
+pub mod cold;
+pub mod idle;
+pub mod ingest;
+pub mod procstat;
+pub mod server;
+pub mod stats;
+pub mod typists;
+pub mod wire;
+
+use tokio::net::TcpStream;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// A client websocket.
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Opens a websocket with Nagle's algorithm off, as browsers do.
+pub async fn connect(url: &str) -> std::io::Result<Ws> {
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+        .await
+        .map_err(|e| std::io::Error::other(format!("{url}: {e}")))?;
+    Ok(ws)
+}
