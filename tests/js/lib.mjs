@@ -1,0 +1,406 @@
+// Helpers for the Node client tests: start the real quire binary on a
+// temporary data directory, connect stock y-websocket providers to it, and
+// wait for conditions.
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { randomBytes } from 'node:crypto'
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import * as decoding from 'lib0/decoding'
+
+/** The repository root. */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+/** The quire binary: QUIRE_BIN, or the release build. */
+export const BIN = path.resolve(ROOT, process.env.QUIRE_BIN ?? 'target/release/quire')
+
+/** Every server process started here, killed when the test process exits. */
+const running = new Set()
+// Each provider adds an exit listener.
+process.setMaxListeners(200)
+process.on('exit', () => {
+  for (const proc of running) {
+    try { proc.kill('SIGKILL') } catch {}
+  }
+})
+
+/** A fresh temporary data directory. */
+export function tempDataDir () {
+  return mkdtemp(path.join(tmpdir(), 'quire-js-'))
+}
+
+/** Removes a directory and everything in it. */
+export function removeDir (dir) {
+  return rm(dir, { recursive: true, force: true })
+}
+
+/**
+ * A quire server on a data directory. `start()` launches `quire serve` on
+ * 127.0.0.1 port 0 and resolves once it prints its address; `stop()` sends
+ * SIGTERM (or the given signal) and resolves with `{ code, signal, ms }` once
+ * it has exited; `restart()` starts it again on the same data directory.
+ */
+export class Server {
+  /**
+   * @param {string} dataDir
+   * @param {string[]} [extraArgs] more `quire serve` flags
+   */
+  constructor (dataDir, extraArgs = []) {
+    this.dataDir = dataDir
+    this.extraArgs = extraArgs
+    this.proc = null
+    this.port = 0
+    this.output = ''
+  }
+
+  /** Starts a server on a new temporary data directory, removed by `dispose()`. */
+  static async create (extraArgs = []) {
+    const server = new Server(await tempDataDir(), extraArgs)
+    server.ownsDataDir = true
+    await server.start()
+    return server
+  }
+
+  get url () { return `http://127.0.0.1:${this.port}` }
+  get wsUrl () { return `ws://127.0.0.1:${this.port}/ws` }
+
+  /** Everything the running (or last) process printed. */
+  log () { return this.output }
+
+  start () {
+    if (this.proc !== null) throw new Error('quire is already running')
+    return new Promise((resolve, reject) => {
+      const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', this.dataDir, ...this.extraArgs], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, QUIRE_LOG: process.env.QUIRE_LOG ?? 'warn' }
+      })
+      running.add(proc)
+      this.proc = proc
+      this.output = ''
+      let stdout = ''
+      let listening = false
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL')
+        reject(new Error(`quire did not start within 20 s:\n${this.output}`))
+      }, 20000)
+      proc.stdout.setEncoding('utf8').on('data', (chunk) => {
+        this.output += chunk
+        stdout += chunk
+        const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)
+        if (!listening && match !== null) {
+          listening = true
+          clearTimeout(timer)
+          this.port = Number(match[1])
+          resolve(this)
+        }
+      })
+      proc.stderr.setEncoding('utf8').on('data', (chunk) => { this.output += chunk })
+      proc.on('error', (err) => {
+        clearTimeout(timer)
+        running.delete(proc)
+        reject(new Error(`cannot run ${BIN}: ${err.message}`))
+      })
+      proc.exited = new Promise((resolveExit) => {
+        proc.on('exit', (code, signal) => {
+          clearTimeout(timer)
+          running.delete(proc)
+          if (this.proc === proc) this.proc = null
+          if (!listening) reject(new Error(`quire exited (${code ?? signal}) before listening:\n${this.output}`))
+          resolveExit({ code, signal })
+        })
+      })
+    })
+  }
+
+  /**
+   * Sends `signal` and waits for the process to exit (SIGKILL after
+   * `timeout` ms). Resolves with `{ code, signal, ms }`.
+   */
+  async stop (signal = 'SIGTERM', timeout = 15000) {
+    const proc = this.proc
+    if (proc === null) return { code: null, signal: null, ms: 0 }
+    const started = Date.now()
+    proc.kill(signal)
+    let timer
+    const killer = new Promise((resolve) => {
+      timer = setTimeout(() => { proc.kill('SIGKILL'); resolve() }, timeout)
+    })
+    await Promise.race([proc.exited, killer])
+    clearTimeout(timer)
+    const result = await proc.exited
+    return { ...result, ms: Date.now() - started }
+  }
+
+  /** Kills the server at once, as a crash would. */
+  kill () { return this.stop('SIGKILL') }
+
+  /** Stops (SIGTERM unless told otherwise) and starts again on the same data directory. */
+  async restart (signal = 'SIGTERM') {
+    const result = await this.stop(signal)
+    await this.start()
+    return result
+  }
+
+  /** Stops the server and removes its data directory if it made it. */
+  async dispose () {
+    await this.stop('SIGKILL')
+    if (this.ownsDataDir) await removeDir(this.dataDir)
+  }
+
+  /** fetch() against the server; `pathname` starts with `/`. */
+  fetch (pathname, init) {
+    return fetch(this.url + pathname, init)
+  }
+
+  /** Creates a document through the API and returns its id. */
+  async createDoc (body = {}) {
+    const response = await this.fetch('/api/v1/docs', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body)
+    })
+    const text = await response.text()
+    if (response.status !== 201) throw new Error(`POST /api/v1/docs: ${response.status} ${text}`)
+    return JSON.parse(text).id
+  }
+
+  /** The body of an export, as text (or parsed JSON for `json`). */
+  async export (docId, format) {
+    const response = await this.fetch(`/api/v1/docs/${docId}/export/${format}`)
+    const text = await response.text()
+    if (response.status !== 200) throw new Error(`GET export/${format}: ${response.status} ${text}`)
+    return format === 'json' ? JSON.parse(text) : text
+  }
+}
+
+/** A random author secret (43 URL-safe characters). */
+export function authorSecret () {
+  return randomBytes(32).toString('base64url')
+}
+
+/** A random document id that the server accepts. */
+export function docId (prefix = 'doc') {
+  return `${prefix}-${randomBytes(6).toString('hex')}`
+}
+
+/** The Quire message type that acknowledges durable updates. */
+export const MESSAGE_SAVED = 100
+
+/** Whether a frame carries an update: SyncStep2 (`00 01`) or Update (`00 02`). */
+export function isUpdateFrame (bytes) {
+  return bytes.length >= 2 && bytes[0] === 0 && (bytes[1] === 1 || bytes[1] === 2)
+}
+
+function toBytes (data) {
+  if (data instanceof Uint8Array) return data
+  if (data instanceof ArrayBuffer) return new Uint8Array(data)
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data))
+  return new Uint8Array(Buffer.from(String(data)))
+}
+
+/**
+ * A WebSocket class for the provider that records, per socket, the
+ * update-carrying frames sent, the Saved acknowledgements and auth messages
+ * received, and how the socket closed. `sockets` collects every socket made.
+ */
+function recordingWebSocket (sockets) {
+  return class RecordingWebSocket extends WebSocket {
+    constructor (...args) {
+      super(...args)
+      this.updatesSent = 0
+      this.saved = 0
+      this.denied = []
+      this.closeCode = null
+      this.closed = new Promise((resolve) => {
+        this.on('close', (code, reason) => {
+          this.closeCode = code
+          this.closeReason = reason.toString()
+          resolve(code)
+        })
+      })
+      this.on('message', (data, isBinary) => {
+        if (!isBinary) return
+        const bytes = toBytes(data)
+        const decoder = decoding.createDecoder(bytes)
+        const type = decoding.readVarUint(decoder)
+        if (type === MESSAGE_SAVED) {
+          this.saved = Math.max(this.saved, decoding.readVarUint(decoder))
+        } else if (type === 2 && decoding.readVarUint(decoder) === 0) {
+          this.denied.push(decoding.readVarString(decoder))
+        }
+      })
+      sockets.push(this)
+    }
+
+    send (data, ...rest) {
+      if (isUpdateFrame(toBytes(data))) this.updatesSent++
+      return super.send(data, ...rest)
+    }
+  }
+}
+
+/**
+ * A Yjs client: a Y.Doc with a stock WebsocketProvider connected to
+ * `server`'s `/ws/{room}`. `author` is the author secret (null for anonymous).
+ */
+export class Client {
+  constructor (server, room, { author = authorSecret(), name, acks = false, doc = new Y.Doc(), connect = true, shouldReconnect } = {}) {
+    this.server = server
+    this.room = room
+    this.doc = doc
+    this.fragment = doc.getXmlFragment('content')
+    this.sockets = []
+    const params = {}
+    if (author !== null) params.author = author
+    if (name !== undefined) params.name = name
+    if (acks) params.acks = '1'
+    this.provider = new WebsocketProvider(server.wsUrl, room, doc, {
+      WebSocketPolyfill: recordingWebSocket(this.sockets),
+      params,
+      connect,
+      // Node has a BroadcastChannel: without this, clients in this process
+      // would sync with each other without the server.
+      disableBc: true,
+      ...(shouldReconnect !== undefined ? { shouldReconnect } : {})
+    })
+    // The Saved message is Quire's own; the stock provider would log it as unknown.
+    this.provider.messageHandlers[MESSAGE_SAVED] = () => {}
+    this.provider.messageHandlers[2] = (_encoder, decoder) => {
+      decoding.readVarUint(decoder)
+      decoding.readVarString(decoder)
+    }
+  }
+
+  /** The socket in use, or the last one. */
+  get socket () { return this.sockets[this.sockets.length - 1] }
+
+  /** Resolves once the provider has synced with the server. */
+  synced (timeout = 10000) {
+    return waitFor(() => this.provider.synced, { timeout, message: `client of ${this.room} did not sync` })
+  }
+
+  /** Disconnects and destroys the provider. */
+  destroy () {
+    this.provider.destroy()
+    // The awareness renews its state on a timer that would keep Node alive.
+    this.provider.awareness.destroy()
+  }
+
+  text () { return this.fragment.toString() }
+
+  stateVector () { return Buffer.from(Y.encodeStateVector(this.doc)).toString('hex') }
+
+  /**
+   * Waits until the current socket's Saved count covers every
+   * update-carrying frame it has sent, and returns that count.
+   */
+  async allSaved (timeout = 10000) {
+    await waitFor(() => {
+      const socket = this.socket
+      return socket !== undefined && socket.readyState === WebSocket.OPEN && this.provider.synced &&
+        socket.saved >= socket.updatesSent && socket.updatesSent > 0
+    }, { timeout, message: () => `Saved ${this.socket?.saved} does not cover ${this.socket?.updatesSent} update frames` })
+    return this.socket.saved
+  }
+}
+
+/**
+ * Resolves once `check()` is truthy (polling), or rejects after `timeout` ms
+ * with `message` (a string or a function of nothing).
+ */
+export async function waitFor (check, { timeout = 10000, interval = 20, message = 'condition not met' } = {}) {
+  const deadline = Date.now() + timeout
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeout} ms: ${typeof message === 'function' ? message() : message}`)
+    }
+    await sleep(interval)
+  }
+}
+
+export function sleep (ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Waits until every client has the same document and state vector, and returns the document text. */
+export async function converged (clients, timeout = 15000) {
+  await waitFor(() => {
+    const text = clients[0].text()
+    const sv = clients[0].stateVector()
+    return clients.every((c) => c.text() === text && c.stateVector() === sv)
+  }, {
+    timeout,
+    message: () => 'clients did not converge:\n' + clients.map((c, i) => `  ${i}: ${c.stateVector()} ${c.text()}`).join('\n')
+  })
+  return clients[0].text()
+}
+
+/** A seeded pseudo-random generator (mulberry32): `next()` in [0, 1). */
+export function prng (seed) {
+  let a = seed >>> 0
+  const next = () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    pick: (items) => items[Math.floor(next() * items.length)],
+    bytes: (n) => Uint8Array.from({ length: n }, () => Math.floor(next() * 256))
+  }
+}
+
+/** The seed of a randomised test: QUIRE_SEED, or a fresh one. */
+export function testSeed () {
+  return process.env.QUIRE_SEED !== undefined ? Number(process.env.QUIRE_SEED) : randomBytes(4).readUInt32LE(0)
+}
+
+/** Runs `body`, and on failure adds the seed to the error so the run can be repeated. */
+export async function withSeed (seed, body) {
+  try {
+    return await body()
+  } catch (err) {
+    err.message = `${err.message}\n(seed ${seed}: rerun with QUIRE_SEED=${seed})`
+    console.error(`failed with seed ${seed}: rerun with QUIRE_SEED=${seed}`)
+    throw err
+  }
+}
+
+/** Opens a raw websocket to `/ws/{room}` and resolves once it is open. */
+export function rawSocket (server, room, params = '') {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${server.wsUrl}/${room}${params}`)
+    ws.binaryType = 'nodebuffer'
+    ws.messages = []
+    ws.closeCode = null
+    ws.closed = new Promise((resolveClose) => {
+      ws.on('close', (code, reason) => {
+        ws.closeCode = code
+        ws.closeReason = reason.toString()
+        resolveClose(code)
+      })
+    })
+    ws.on('message', (data) => ws.messages.push(toBytes(data)))
+    ws.once('open', () => resolve(ws))
+    ws.once('error', reject)
+  })
+}
+
+/** Appends a paragraph holding `text` to `fragment`. */
+export function appendParagraph (fragment, text) {
+  const p = new Y.XmlElement('paragraph')
+  p.insert(0, [new Y.XmlText(text)])
+  fragment.insert(fragment.length, [p])
+  return p
+}
+
+export { Y }
