@@ -292,6 +292,9 @@ export class Client {
 
   text () { return this.fragment.toString() }
 
+  /** The document's text without markup. */
+  plain () { return plainText(this.fragment) }
+
   stateVector () { return Buffer.from(Y.encodeStateVector(this.doc)).toString('hex') }
 
   /**
@@ -393,6 +396,18 @@ export function rawSocket (server, room, params = '') {
     ws.once('open', () => resolve(ws))
     ws.once('error', reject)
   })
+}
+
+/**
+ * The text of a fragment without markup: one line per block, text of nested
+ * elements included.
+ */
+export function plainText (fragment) {
+  const walk = (node) => {
+    if (node instanceof Y.XmlText) return node.toDelta().map((d) => typeof d.insert === 'string' ? d.insert : '').join('')
+    return node.toArray().map(walk).join(node instanceof Y.XmlFragment ? '\n' : '')
+  }
+  return walk(fragment)
 }
 
 /** Appends a paragraph holding `text` to `fragment`. */
