@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Rebuilds the web client from its locked npm dependencies and fails when the
-# committed bundle in web/dist differs from what the sources build to.
+# Rebuilds the web client from its locked npm dependencies, type-checks it,
+# runs its unit tests, and fails when the committed bundle in web/dist differs
+# from what the sources build to.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ if ! command -v npm >/dev/null 2>&1; then
   exit 1
 fi
 
-(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check && npm run --silent build)
+(cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check && npm run --silent build && npm test --silent)
 
 if ! git diff --exit-code --stat -- web/dist; then
   echo "web-build: web/dist is stale: the sources build to a different bundle." >&2

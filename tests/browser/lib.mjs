@@ -63,10 +63,12 @@ export function startServer (dataDir, port = 0) {
   })
 }
 
+/** Sends `signal`, and SIGKILL if the process has not exited 10 s later. */
 function stopProcess (proc, signal) {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => {
-    proc.once('exit', () => resolve())
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000)
+    proc.once('exit', () => { clearTimeout(timer); resolve() })
     proc.kill(signal)
   })
 }
@@ -82,8 +84,8 @@ export function launchBrowser () {
 
 /**
  * Opens `url` in a new browser context (its own storage, so its own author)
- * and records console errors and uncaught exceptions in `page.errors`.
- * Messages matching a pattern in `page.allowedErrors` are not recorded.
+ * and records console errors and uncaught exceptions in `page.errors`, except
+ * those matching a pattern in `page.expectedErrors`, which go to `page.expectedSeen`.
  */
 export async function openPage (browser, url, { name, viewport } = {}) {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1200, height: 800 } })
@@ -92,11 +94,13 @@ export async function openPage (browser, url, { name, viewport } = {}) {
   }
   const page = await context.newPage()
   page.errors = []
-  page.allowedErrors = []
+  page.expectedErrors = []
+  page.expectedSeen = []
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return
     const text = msg.text()
-    if (!page.allowedErrors.some((pattern) => pattern.test(text))) page.errors.push(text)
+    if (page.expectedErrors.some((pattern) => pattern.test(text))) page.expectedSeen.push(text)
+    else page.errors.push(text)
   })
   page.on('pageerror', (err) => page.errors.push(`uncaught: ${err.message}`))
   await page.goto(url)
