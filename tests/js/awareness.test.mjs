@@ -1,0 +1,109 @@
+// Awareness (presence): states reach the others, vanish when a client leaves,
+// and a lone idle client is never dropped.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import * as awarenessProtocol from 'y-protocols/awareness'
+import * as decoding from 'lib0/decoding'
+import { Server, Client, Y, docId, waitFor, sleep, rawSocket } from './lib.mjs'
+
+let server
+const clients = []
+before(async () => { server = await Server.create() })
+after(async () => {
+  for (const c of clients) c.destroy()
+  if (server) await server.dispose()
+})
+
+function client (room, options) {
+  const c = new Client(server, room, options)
+  clients.push(c)
+  return c
+}
+
+/** The awareness state `observer` holds for `subject`, or undefined. */
+function stateOf (observer, subject) {
+  return observer.provider.awareness.getStates().get(subject.doc.clientID)
+}
+
+test('awareness states reach the others, late joiners included, and leave with their client', async () => {
+  const room = docId('aware')
+  const a = client(room)
+  const b = client(room)
+  await Promise.all([a.synced(), b.synced()])
+  a.provider.awareness.setLocalStateField('user', { name: 'Ada', color: '#c0392b' })
+  b.provider.awareness.setLocalStateField('user', { name: 'Bo', color: '#2980b9' })
+  await waitFor(() => stateOf(b, a)?.user?.name === 'Ada', { message: 'b never saw a' })
+  await waitFor(() => stateOf(a, b)?.user?.name === 'Bo', { message: 'a never saw b' })
+
+  // A later joiner is sent the known states without asking.
+  const c = client(room)
+  await c.synced()
+  await waitFor(() => stateOf(c, a)?.user?.name === 'Ada' && stateOf(c, b)?.user?.name === 'Bo',
+    { message: () => `c sees ${JSON.stringify([...c.provider.awareness.getStates()])}` })
+
+  // Cursor-like updates are relayed as they change.
+  a.provider.awareness.setLocalStateField('cursor', { anchor: 3, head: 7 })
+  await waitFor(() => stateOf(c, a)?.cursor?.head === 7 && stateOf(b, a)?.cursor?.head === 7)
+
+  // A client that leaves politely: its state goes at once.
+  b.destroy()
+  await waitFor(() => stateOf(a, b) === undefined && stateOf(c, b) === undefined,
+    { timeout: 5000, message: 'b\'s state stayed after it left' })
+  assert.ok(stateOf(a, c) !== undefined, 'c\'s state went with b\'s')
+})
+
+test('a connection that drops without a goodbye has its awareness state removed by the server', async () => {
+  const room = docId('drop')
+  const a = client(room)
+  const watcher = client(room)
+  await Promise.all([a.synced(), watcher.synced()])
+  a.provider.awareness.setLocalStateField('user', { name: 'Gone soon' })
+  await waitFor(() => stateOf(watcher, a)?.user?.name === 'Gone soon')
+  // Cut the TCP connection without the null-state message a polite client sends.
+  a.provider.shouldConnect = false
+  a.socket.terminate()
+  // Well within the 30 s awareness timeout, so it is the server's doing.
+  const started = Date.now()
+  await waitFor(() => stateOf(watcher, a) === undefined, { timeout: 5000, message: 'the dropped client\'s state stayed' })
+  assert.ok(Date.now() - started < 5000)
+  assert.ok(watcher.provider.wsconnected, 'the watcher lost its own connection')
+})
+
+test('QueryAwareness is answered with the current states', async () => {
+  const room = docId('query')
+  const a = client(room)
+  await a.synced()
+  a.provider.awareness.setLocalStateField('user', { name: 'Queried' })
+  await sleep(200)
+  const raw = await rawSocket(server, room)
+  try {
+    await sleep(200)
+    raw.messages.length = 0
+    raw.send(Uint8Array.of(3))
+    const found = await waitFor(() => raw.messages.find((m) => m[0] === 1), { message: 'no awareness reply to QueryAwareness' })
+    const observer = new awarenessProtocol.Awareness(new Y.Doc())
+    awarenessProtocol.applyAwarenessUpdate(observer, decoding.readVarUint8Array(decoding.createDecoder(found.subarray(1))), 'test')
+    assert.equal(observer.getStates().get(a.doc.clientID)?.user?.name, 'Queried')
+    observer.destroy()
+  } finally {
+    raw.terminate()
+  }
+})
+
+test('a lone idle client stays connected past y-websocket\'s 30 s silence timeout', async () => {
+  const room = docId('idle')
+  const lone = client(room)
+  await lone.synced()
+  lone.provider.awareness.setLocalStateField('user', { name: 'Patient' })
+  const statuses = []
+  lone.provider.on('status', (e) => statuses.push(e.status))
+  const socket = lone.socket
+  let received = 0
+  socket.on('message', () => { received++ })
+  await sleep(35000)
+  assert.deepEqual(statuses, [], 'the provider changed connection status while idle')
+  assert.equal(lone.sockets.length, 1, 'the provider opened a new websocket')
+  assert.equal(socket.closeCode, null, `the websocket closed with ${socket.closeCode}`)
+  assert.ok(lone.provider.wsconnected && lone.provider.synced)
+  assert.ok(received >= 2, `only ${received} messages in 35 s; the client renews awareness every 15 s`)
+})
