@@ -54,18 +54,18 @@ export function renderEditor (id: string): void {
   const chatToggle = h('button', {
     type: 'button', class: 'chat-toggle', 'aria-label': 'Chat', 'aria-expanded': 'false', 'aria-controls': 'chat-panel'
   }, 'Chat', badge)
-  const chat = chatPanel(connection.chat, () => profile, (count) => {
-    badge.textContent = String(count)
-    badge.hidden = count === 0
-    chatToggle.setAttribute('aria-label', count === 0 ? 'Chat' : `Chat, ${count} unread`)
+  const chat = chatPanel(connection.chat, () => profile, {
+    onUnread: (count) => {
+      badge.textContent = String(count)
+      badge.hidden = count === 0
+      chatToggle.setAttribute('aria-label', count === 0 ? 'Chat' : `Chat, ${count} unread`)
+    },
+    onOpenChange: (open) => {
+      chatToggle.setAttribute('aria-expanded', String(open))
+      root.classList.toggle('chat-open', open)
+    }
   })
-  const setChatOpen = (open: boolean): void => {
-    chat.setOpen(open)
-    chatToggle.setAttribute('aria-expanded', String(open))
-    root.classList.toggle('chat-open', open)
-  }
-  chatToggle.addEventListener('click', () => setChatOpen(!chat.isOpen()))
-  chat.element.querySelector('header button')?.addEventListener('click', () => setChatOpen(false))
+  chatToggle.addEventListener('click', () => chat.setOpen(!chat.isOpen()))
 
   const title = titleInput(connection.meta, (text) => {
     document.title = `${text === '' ? 'Untitled' : text} · Quire`

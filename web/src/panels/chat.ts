@@ -49,16 +49,20 @@ function messageItem (message: ChatMessage, mine: boolean): HTMLElement {
     h('p', { class: 'chat-text' }, message.text))
 }
 
+/** What the page hears from the chat panel. */
+export interface ChatEvents {
+  /** The number of messages from others that arrived while the panel was closed. */
+  onUnread: (count: number) => void
+  /** The panel was opened or closed. */
+  onOpenChange: (open: boolean) => void
+}
+
 /**
  * Builds the chat panel for `chat`. Messages are sent as `profile()` says who
- * you are at that moment; `onUnread` hears the number of messages from others
- * that arrived while the panel was closed.
+ * you are at that moment.
  */
-export function chatPanel (
-  chat: Y.Array<unknown>,
-  profile: () => Profile,
-  onUnread: (count: number) => void
-): ChatPanel {
+export function chatPanel (chat: Y.Array<unknown>, profile: () => Profile, events: ChatEvents): ChatPanel {
+  const { onUnread, onOpenChange } = events
   let open = false
   let unread = 0
   const list = h('ol', { class: 'chat-list', 'aria-live': 'polite', 'data-testid': 'chat-list' })
@@ -105,6 +109,7 @@ export function chatPanel (
   const setOpen = (next: boolean): void => {
     open = next
     element.hidden = !open
+    onOpenChange(open)
     if (open) {
       unread = 0
       onUnread(0)
