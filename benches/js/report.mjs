@@ -1,0 +1,243 @@
+// Writes benches/RESULTS.md (the part between the generated markers) and
+// benches/latency.svg from one run: benches/results/load.jsonl (run-load.sh),
+// benches/results/merge-node.json (merge.mjs) and the criterion estimates of
+// the last `cargo bench -p quire-benches` under target/criterion.
+// Usage: node benches/js/report.mjs [repo root]
+import { execSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import os from 'node:os'
+
+const root = process.argv[2] || process.cwd()
+const results = join(root, 'benches/results')
+const read = p => existsSync(p) ? readFileSync(p, 'utf8') : null
+const sh = c => { try { return execSync(c, { cwd: root }).toString().trim() } catch { return '?' } }
+
+const f = (x, d = 1) => x == null || Number.isNaN(x) ? '–' : Number(x).toFixed(d)
+const ratio = (a, b) => a == null || b == null || b === 0 ? '–' : (a / b).toFixed(2) + 'x'
+
+// ---- machine
+const cpu = (read('/proc/cpuinfo') || '').split('\n').find(l => l.startsWith('model name'))?.split(':')[1]?.trim() || '?'
+const machine = `${os.cpus().length} cores (nproc ${sh('nproc')}), ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${sh('uname -sr')}`
+const lines = []
+const out = s => lines.push(s)
+
+out(`Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on commit \`${sh('git rev-parse --short HEAD')}\`.`)
+out('')
+out(`Machine: ${machine}; rustc ${sh('rustc --version').split(' ')[1]}, Node ${process.version}.`)
+out('')
+
+// ---- criterion
+function criterion () {
+  const base = join(root, 'target/criterion')
+  const found = {}
+  const walk = dir => {
+    for (const e of readdirSync(dir)) {
+      const p = join(dir, e)
+      if (!statSync(p).isDirectory()) continue
+      const bj = join(p, 'new/benchmark.json')
+      if (existsSync(bj)) {
+        const b = JSON.parse(readFileSync(bj))
+        const est = JSON.parse(readFileSync(join(p, 'new/estimates.json')))
+        found[b.full_id] = { ns: est.median.point_estimate, throughput: b.throughput }
+      } else if (e !== 'report') walk(p)
+    }
+  }
+  if (existsSync(base)) walk(base)
+  return found
+}
+const crit = criterion()
+const ms = id => crit[id] ? crit[id].ns / 1e6 : null
+const nodeMerge = JSON.parse(read(join(results, 'merge-node.json')) || 'null')
+
+out('## Merge (criterion, `cargo bench -p quire-benches`)')
+out('')
+if (Object.keys(crit).length === 0) {
+  out('No criterion results found: run `cargo bench -p quire-benches` first.')
+} else {
+  out('Whole-trace merge into a fresh document (median ms; the document is built inside the timed loop). Yjs is 13.6.33 on Node, `node benches/js/merge.mjs 10`, median of 10 after 2 warm-ups.')
+  out('')
+  out('| trace | yrs v1 | crdt-core v1 | crdt-core / yrs | yrs v2 | Yjs (Node) v1 | Yjs (Node) v2 | Yjs v1 / yrs v1 |')
+  out('|---|---|---|---|---|---|---|---|')
+  for (const t of ['S1', 'S2', 'S3', 'C1', 'C2']) {
+    const y = ms(`whole_trace/${t}/yrs`); const c = ms(`whole_trace/${t}/crdt_core`); const v2 = ms(`whole_trace/${t}/yrs_v2`)
+    const n = nodeMerge?.results?.[t]
+    out(`| ${t} | ${f(y, 2)} | ${f(c, 2)} | ${ratio(c, y)} | ${f(v2, 2)} | ${f(n?.v1?.median_ms, 2)} | ${f(n?.v2?.median_ms, 2)} | ${ratio(n?.v1?.median_ms, y)} |`)
+  }
+  out('')
+  out('Keystroke stream: one remote update per keystroke, applied into a fresh document (thousands of updates per second; ratio against raw yrs one update per transaction).')
+  out('')
+  out('| trace | updates | yrs one by one | crdt-core one by one | yrs batches of 100, merged | yrs batches of 100, one txn | crdt-core batches of 100, merged |')
+  out('|---|---|---|---|---|---|---|')
+  for (const t of ['automerge-paper', 'seph-blog1']) {
+    const id = v => `keystrokes/${t}/${v}`
+    const n = crit[id('yrs_one_by_one')]?.throughput?.Elements
+    const rate = v => ms(id(v)) ? n / (ms(id(v)) / 1e3) / 1e3 : null
+    const base = rate('yrs_one_by_one')
+    const cell = v => rate(v) == null ? '–' : `${f(rate(v), 0)}k/s (${ratio(rate(v), base)})`
+    out(`| ${t} | ${n ?? '–'} | ${cell('yrs_one_by_one')} | ${cell('crdt_core_one_by_one')} | ${cell('yrs_batch100_merged')} | ${cell('yrs_batch100_one_txn')} | ${cell('crdt_core_batch100_merged')} |`)
+  }
+  out('')
+  out('Concurrent traces replayed as their peers (a yrs document per agent, each transaction made once its document holds exactly its parents), then the peers\' final states merged into a fresh document; the merged text equals `endContent` (asserted).')
+  out('')
+  out('| trace | replay as peers (ms) | merge peers: yrs (ms) | merge peers: crdt-core (ms) | crdt-core / yrs |')
+  out('|---|---|---|---|---|')
+  for (const t of ['friendsforever', 'clownschool']) {
+    const y = ms(`concurrent/${t}/merge_peers_yrs`); const c = ms(`concurrent/${t}/merge_peers_crdt_core`)
+    out(`| ${t} | ${f(ms(`concurrent/${t}/replay_as_peers`), 1)} | ${f(y, 2)} | ${f(c, 2)} | ${ratio(c, y)} |`)
+  }
+  const peers = Object.keys(crit).filter(k => k.startsWith('peers_load/'))
+  if (peers.length) {
+    out('')
+    out('Peers (features `automerge`, `loro`): the final automerge-paper document loaded into a fresh document.')
+    out('')
+    out('| library | ms | / yrs |')
+    out('|---|---|---|')
+    const y = ms('peers_load/automerge-paper/yrs')
+    for (const k of peers) out(`| ${k.split('/').pop()} | ${f(ms(k), 2)} | ${ratio(ms(k), y)} |`)
+  }
+}
+out('')
+
+// ---- load
+const load = (read(join(results, 'load.jsonl')) || '').split('\n').filter(Boolean).map(l => JSON.parse(l))
+const pick = (label, mode, pred = () => true) => load.find(r => r.label === label && r.mode === mode && pred(r))
+out('## Server load (`bash benches/run-load.sh`)')
+out('')
+if (load.length === 0) {
+  out('No load results found: run `bash benches/run-load.sh`.')
+} else {
+  out('Everything on loopback on the same 2 cores: the load generator competes with the server for CPU, and its own CPU use is shown. Typists type at Etherpad\'s load-test rate (4 characters every 400 ms, one update per edit) and send awareness every 3 s; latency is edit-to-peer, measured at 2 observer clients per document (1 with 200 documents) for edits sent after the warm-up.')
+  out('')
+  out('### Ingest: the automerge-paper keystroke stream (259,778 updates) over one websocket')
+  out('')
+  out('| server | updates/s | vs Node | server CPU s | notes |')
+  out('|---|---|---|---|---|')
+  const node = pick('node', 'ingest')
+  for (const l of ['quire-strict', 'quire-relaxed', 'node']) {
+    const r = pick(l, 'ingest'); if (!r) continue
+    const note = r.report.acks ? `Saved acks, window ${r.params.window}` : 'no acks: until a final SyncStep1 is answered'
+    out(`| ${l} | ${f(r.report.updates_per_sec, 0)} | ${ratio(r.report.updates_per_sec, node?.report.updates_per_sec)} | ${f(r.report.server_cpu_seconds, 2)} | ${note}${r.report.verified ? ', text verified' : ', TEXT NOT VERIFIED'} |`)
+  }
+  out('')
+  const typ = (label, clients, docs) => pick(label, 'typists', r => r.params.clients === clients && r.params.docs === docs && (clients !== 20 || r.params.secs === 15))
+  out('### Relay: 20 typists on one document')
+  out('')
+  out('| server | p50 ms | p95 ms | p99 ms | deliveries | server CPU µs per edit | vs Node | server cores | RSS MiB | loadgen cores |')
+  out('|---|---|---|---|---|---|---|---|---|---|')
+  const node20 = typ('node', 20, 1)
+  for (const l of ['quire-strict', 'quire-relaxed', 'node']) {
+    const r = typ(l, 20, 1); if (!r) continue
+    const p = r.report
+    out(`| ${l} | ${f(p.latency_ms.p50)} | ${f(p.latency_ms.p95)} | ${f(p.latency_ms.p99)} | ${p.deliveries}/${p.deliveries_expected} | ${f(p.server_cpu_us_per_edit, 0)} | ${ratio(p.server_cpu_us_per_edit, node20?.report.server_cpu_us_per_edit)} | ${f(p.server_cpu_cores, 2)} | ${f(p.server_rss_mib, 0)} | ${f(p.loadgen_cpu_cores, 2)} |`)
+  }
+  out('')
+  out('### Typists on one document: latency against clients')
+  out('')
+  out('| clients | server | p50 ms | p95 ms | p99 ms | deliveries | frames received | server CPU µs/edit | server cores | loadgen cores | failed |')
+  out('|---|---|---|---|---|---|---|---|---|---|---|')
+  const sweep = load.filter(r => r.mode === 'typists' && r.params.docs === 1 && r.params.secs !== 15 && r.label !== 'quire-relaxed')
+  sweep.sort((a, b) => a.params.clients - b.params.clients || a.label.localeCompare(b.label))
+  for (const r of sweep) {
+    const p = r.report
+    out(`| ${r.params.clients} | ${r.label} | ${f(p.latency_ms.p50)} | ${f(p.latency_ms.p95)} | ${f(p.latency_ms.p99)} | ${p.deliveries}/${p.deliveries_expected} | ${p.frames_received} | ${f(p.server_cpu_us_per_edit, 0)} | ${f(p.server_cpu_cores, 2)} | ${f(p.loadgen_cpu_cores, 2)} | ${p.failed_clients} |`)
+  }
+  out('')
+  out('![p99 edit-to-peer latency against typists on one document](latency.svg)')
+  out('')
+  const many = load.filter(r => r.mode === 'typists' && r.params.docs > 1)
+  if (many.length) {
+    out(`### ${many[0].params.clients} typists over ${many[0].params.docs} documents`)
+    out('')
+    out('| server | p50 ms | p95 ms | p99 ms | deliveries | server CPU µs/edit | server cores | RSS MiB | failed |')
+    out('|---|---|---|---|---|---|---|---|---|')
+    for (const r of many) {
+      const p = r.report
+      out(`| ${r.label} | ${f(p.latency_ms.p50)} | ${f(p.latency_ms.p95)} | ${f(p.latency_ms.p99)} | ${p.deliveries}/${p.deliveries_expected} | ${f(p.server_cpu_us_per_edit, 0)} | ${f(p.server_cpu_cores, 2)} | ${f(p.server_rss_mib, 0)} | ${p.failed_clients} |`)
+    }
+    out('')
+  }
+  const idle = load.filter(r => r.mode === 'idle')
+  if (idle.length) {
+    out('### Idle connections (synced, silent)')
+    out('')
+    out('| server | connections / docs | RSS with one per doc MiB | RSS with all MiB | KiB per extra connection | connections per GiB | failed |')
+    out('|---|---|---|---|---|---|---|')
+    for (const r of idle) {
+      const p = r.report
+      out(`| ${r.label} | ${p.connections} / ${p.docs} | ${f(p.rss_base_mib)} | ${f(p.rss_all_mib)} | ${f(p.kib_per_connection)} | ${p.kib_per_connection > 0 ? f(1024 * 1024 / p.kib_per_connection, 0) : '–'} | ${p.failed} |`)
+    }
+    out('')
+  }
+  const cold = pick('quire-strict', 'cold')
+  if (cold) {
+    out('### Cold load of a document with a long history')
+    out('')
+    out(`automerge-paper ingested as ${cold.params.history_updates} updates with strict durability, the server restarted, then one connection syncs the whole document: cold ${f(cold.report.cold.ms)} ms, then warm ${f(cold.report.warm.ms)} ms (${cold.report.cold.state_bytes} bytes of state; text verified: ${cold.report.verified}).`)
+    out('')
+  }
+  writeFileSync(join(root, 'benches/latency.svg'), svg(sweep))
+}
+
+const cmds = read(join(results, 'commands.txt'))
+if (cmds) {
+  out('### Commands of this run')
+  out('')
+  out('```')
+  out('cargo bench -p quire-benches   # merge figures (run before run-load.sh)')
+  out('bash benches/run-load.sh       # which ran:')
+  out(cmds.trim())
+  out('```')
+}
+
+function svg (sweep) {
+  const W = 640; const H = 400; const L = 60; const R = 130; const T = 30; const B = 50
+  const series = {}
+  for (const r of sweep) (series[r.label] ||= []).push([r.params.clients, Math.max(r.report.latency_ms.p99, 0.1)])
+  const xs = sweep.map(r => r.params.clients)
+  const xmax = Math.max(...xs, 1)
+  const ys = sweep.map(r => Math.max(r.report.latency_ms.p99, 0.1))
+  const lo = Math.floor(Math.log10(Math.min(...ys, 1)))
+  const hi = Math.ceil(Math.log10(Math.max(...ys, 300)))
+  const x = v => L + (W - L - R) * v / xmax
+  const y = v => T + (H - T - B) * (1 - (Math.log10(v) - lo) / (hi - lo))
+  const colors = { 'quire-strict': '#1f77b4', 'quire-relaxed': '#17becf', node: '#d62728' }
+  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">\n`
+  s += `<rect width="${W}" height="${H}" fill="white"/>\n`
+  s += `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">p99 edit-to-peer latency, typists on one document (4 chars / 400 ms)</text>\n`
+  for (let e = lo; e <= hi; e++) {
+    const v = 10 ** e
+    s += `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v >= 1 ? v : v.toFixed(1)} ms</text>\n`
+  }
+  for (const v of [...new Set(xs)].sort((a, b) => a - b)) {
+    s += `<line x1="${x(v)}" x2="${x(v)}" y1="${H - B}" y2="${H - B + 5}" stroke="black"/><text x="${x(v)}" y="${H - B + 18}" text-anchor="middle">${v}</text>\n`
+  }
+  s += `<line x1="${L}" x2="${W - R}" y1="${y(250)}" y2="${y(250)}" stroke="#888" stroke-dasharray="5,4"/><text x="${W - R + 4}" y="${y(250) + 4}" fill="#555">250 ms target</text>\n`
+  s += `<line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="black"/><line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="black"/>\n`
+  s += `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">typists (connections) on one document</text>\n`
+  let ly = T + 30
+  for (const [label, pts] of Object.entries(series)) {
+    pts.sort((a, b) => a[0] - b[0])
+    const c = colors[label] || '#333'
+    s += `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ')}"/>\n`
+    for (const [a, b] of pts) s += `<circle cx="${x(a).toFixed(1)}" cy="${y(b).toFixed(1)}" r="3" fill="${c}"/>\n`
+    s += `<line x1="${W - R + 8}" x2="${W - R + 28}" y1="${ly}" y2="${ly}" stroke="${c}" stroke-width="2"/><text x="${W - R + 32}" y="${ly + 4}">${label}</text>\n`
+    ly += 18
+  }
+  return s + '</svg>\n'
+}
+
+// ---- splice into RESULTS.md
+const path = join(root, 'benches/RESULTS.md')
+const start = '<!-- generated by benches/js/report.mjs: start -->'
+const end = '<!-- generated by benches/js/report.mjs: end -->'
+const body = `${start}\n${lines.join('\n')}\n${end}`
+const old = read(path)
+let md
+if (old && old.includes(start) && old.includes(end)) {
+  md = old.slice(0, old.indexOf(start)) + body + old.slice(old.indexOf(end) + end.length)
+} else {
+  md = `# Benchmark results\n\n${body}\n`
+}
+writeFileSync(path, md)
+console.log(lines.join('\n'))

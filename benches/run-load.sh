@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# One run of the load scenarios against `quire serve` (strict and relaxed) and
+# the Node peer @y/websocket-server 0.1.1, all on loopback, bounded in count
+# and time (about 10 minutes). Prints a table and writes benches/RESULTS.md
+# (with the merge figures of the last `cargo bench -p quire-benches`, if any)
+# and benches/latency.svg.
+#
+#   bash benches/run-load.sh            # everything
+#   QUICK=1 bash benches/run-load.sh    # fewer, shorter points (a smoke run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=benches/results
+mkdir -p "$out"
+jsonl="$out/load.jsonl"
+: > "$jsonl"
+commands="$out/commands.txt"
+: > "$commands"
+
+cargo build --release -p quire-server -p quire-benches --bin quire --bin loadgen 2>&1 | tail -1
+(cd benches/js && { [ -d node_modules/@y/websocket-server ] || npm ci --no-audit --no-fund; })
+
+quire=target/release/quire
+loadgen=target/release/loadgen
+node_server=benches/js/node_modules/@y/websocket-server/src/server.js
+
+if [ -n "${QUICK:-}" ]; then
+  sweep=(25 100); secs=5; big=(200 40)
+else
+  sweep=(25 100 250 500 1000); secs=8; big=(1000 200)
+fi
+etherpad=(--interval-ms 400 --chars 4)
+
+run() { # label, then loadgen arguments
+  local label=$1; shift
+  echo "$loadgen --label $label $*" >> "$commands"
+  "$loadgen" --label "$label" "$@" | grep '^RESULT ' | sed 's/^RESULT //' >> "$jsonl"
+}
+
+node_pid=
+start_node() {
+  local port=$((41000 + RANDOM % 2000))
+  HOST=127.0.0.1 PORT=$port node "$node_server" > "$out/node.log" 2>&1 &
+  node_pid=$!
+  for _ in $(seq 50); do
+    grep -q "running at" "$out/node.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  node_url="ws://127.0.0.1:$port/ws"
+}
+stop_node() {
+  if [ -n "$node_pid" ]; then kill "$node_pid" 2>/dev/null || true; wait "$node_pid" 2>/dev/null || true; fi
+  node_pid=
+}
+trap stop_node EXIT
+
+quire_strict=(--server-bin "$quire" --durability strict)
+quire_relaxed=(--server-bin "$quire" --durability relaxed)
+
+echo "== ingest (automerge-paper keystrokes over one websocket)"
+run quire-strict "${quire_strict[@]}" ingest
+run quire-relaxed "${quire_relaxed[@]}" ingest
+start_node; run node --url "$node_url" --server-pid "$node_pid" ingest --no-acks; stop_node
+
+echo "== relay: 20 typists on one document at Etherpad's rate"
+for target in quire-strict quire-relaxed node; do
+  case $target in
+    quire-strict) args=("${quire_strict[@]}") ;;
+    quire-relaxed) args=("${quire_relaxed[@]}") ;;
+    node) start_node; args=(--url "$node_url" --server-pid "$node_pid") ;;
+  esac
+  run "$target" "${args[@]}" typists --clients 20 --docs 1 "${etherpad[@]}" --secs 15 --warmup-secs 3
+  [ "$target" = node ] && stop_node
+done
+
+echo "== typists on one document: p99 against clients"
+for n in "${sweep[@]}"; do
+  run quire-strict "${quire_strict[@]}" typists --clients "$n" --docs 1 "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --drain-secs 10
+  start_node
+  run node --url "$node_url" --server-pid "$node_pid" typists --clients "$n" --docs 1 "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --drain-secs 10
+  stop_node
+done
+
+echo "== ${big[0]} typists over ${big[1]} documents"
+run quire-strict "${quire_strict[@]}" typists --clients "${big[0]}" --docs "${big[1]}" "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --observers 1
+start_node
+run node --url "$node_url" --server-pid "$node_pid" typists --clients "${big[0]}" --docs "${big[1]}" "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --observers 1
+stop_node
+
+echo "== idle connections"
+run quire-strict "${quire_strict[@]}" idle --connections "${big[0]}" --docs "${big[1]}"
+start_node; run node --url "$node_url" --server-pid "$node_pid" idle --connections "${big[0]}" --docs "${big[1]}"; stop_node
+
+echo "== cold load of a document with a long history"
+run quire-strict "${quire_strict[@]}" cold
+
+echo "== Yjs on Node: whole-trace merges"
+echo "node benches/js/merge.mjs 10" >> "$commands"
+node benches/js/merge.mjs 10 > "$out/merge-node.json"
+
+node benches/js/report.mjs "$root"
