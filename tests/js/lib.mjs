@@ -285,7 +285,15 @@ export class Client {
 
   /** Disconnects and destroys the provider. */
   destroy () {
-    this.provider.destroy()
+    // A client whose id Yjs changed (another client used it) cannot encode
+    // its goodbye awareness message; tear it down all the same.
+    try { this.provider.destroy() } catch {
+      this.provider.shouldConnect = false
+      clearInterval(this.provider._checkInterval)
+      this.doc.off('update', this.provider._updateHandler)
+      this.provider.awareness.off('update', this.provider._awarenessUpdateHandler)
+      this.provider.ws?.terminate()
+    }
     // The awareness renews its state on a timer that would keep Node alive.
     this.provider.awareness.destroy()
   }

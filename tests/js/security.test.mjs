@@ -1,0 +1,230 @@
+// Hostile connections: writing under another author's Yjs client id is
+// refused, and malformed frames close only the connection that sent them.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import * as encoding from 'lib0/encoding'
+import * as decoding from 'lib0/decoding'
+import {
+  Server, Client, Y, docId, authorSecret, converged, waitFor, sleep, rawSocket, appendParagraph,
+  prng, testSeed, withSeed
+} from './lib.mjs'
+
+let server
+const clients = []
+before(async () => { server = await Server.create() })
+after(async () => {
+  for (const c of clients) c.destroy()
+  if (server) await server.dispose()
+})
+
+function client (room, options) {
+  const c = new Client(server, room, options)
+  clients.push(c)
+  return c
+}
+
+/** A y-protocols sync frame: `00 kind varUint8Array(payload)`. */
+function syncFrame (kind, payload) {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0)
+  encoding.writeVarUint(encoder, kind)
+  encoding.writeVarUint8Array(encoder, payload)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Reads `02 00 reason` auth messages out of a raw socket's messages. */
+function deniedReasons (raw) {
+  return raw.messages.filter((m) => m[0] === 2 && m[1] === 0).map((m) => {
+    const d = decoding.createDecoder(m.subarray(2))
+    return decoding.readVarString(d)
+  })
+}
+
+/**
+ * An update that continues `victim`'s history under its client id: a copy of
+ * the victim's document, switched to its client id, with `text` typed into the
+ * first paragraph.
+ */
+function forgeUpdate (victim, text) {
+  const forger = new Y.Doc()
+  Y.applyUpdate(forger, Y.encodeStateAsUpdate(victim.doc))
+  forger.clientID = victim.doc.clientID
+  let forged = null
+  forger.on('update', (update) => { forged = update })
+  forger.getXmlFragment('content').get(0).get(0).insert(0, text)
+  forger.destroy()
+  return forged
+}
+
+test('an update under another author\'s client id is refused and changes nothing', async () => {
+  const room = docId('forge')
+  const victim = client(room, { name: 'victim' })
+  const watcher = client(room, { name: 'watcher' })
+  await Promise.all([victim.synced(), watcher.synced()])
+  appendParagraph(victim.fragment, 'written by the victim')
+  const before = await converged([victim, watcher])
+
+  // A stock client of another author syncs, then takes the victim's id.
+  const impostor = client(room, { name: 'impostor', shouldReconnect: () => false })
+  await impostor.synced()
+  await waitFor(() => impostor.text() === before)
+  impostor.doc.clientID = victim.doc.clientID
+  impostor.fragment.get(0).get(0).insert(0, 'FORGED ')
+  const socket = impostor.socket
+  await waitFor(() => socket.closeCode !== null, { timeout: 5000, message: 'the impostor was not disconnected' })
+  assert.equal(socket.closeCode, 1008, `closed with ${socket.closeCode} ${socket.closeReason}`)
+  assert.ok(socket.denied.length >= 1, 'no permission-denied auth message before the close')
+
+  // Nobody else saw it, and the server did not keep it.
+  await sleep(300)
+  assert.equal(victim.text(), before)
+  assert.equal(watcher.text(), before)
+  const fresh = client(room)
+  await fresh.synced()
+  assert.equal(fresh.text(), before)
+  assert.ok(!(await server.export(room, 'txt')).includes('FORGED'))
+
+  // The victim's own next edit (same client id, the clock the forgery used) is accepted.
+  victim.fragment.get(0).get(0).insert(0, 'still mine: ')
+  const after = await converged([victim, watcher, fresh])
+  assert.match(after, /still mine: written by the victim/)
+  assert.ok(!after.includes('FORGED'))
+  assert.equal(victim.sockets.length, 1, 'the victim was disconnected')
+})
+
+for (const [label, kind, author] of [
+  ['Update frame, other author', 2, 'other'],
+  ['SyncStep2 frame, other author', 1, 'other'],
+  ['Update frame, anonymous', 2, null]
+]) {
+  test(`a forged ${label} is refused with 02 00 and close 1008`, async () => {
+    const room = docId('raw-forge')
+    const victim = client(room)
+    const watcher = client(room)
+    await Promise.all([victim.synced(), watcher.synced()])
+    appendParagraph(victim.fragment, 'original')
+    const before = await converged([victim, watcher])
+
+    const query = author === null ? '' : `?author=${authorSecret()}`
+    const raw = await rawSocket(server, room, query)
+    raw.send(syncFrame(kind, forgeUpdate(victim, 'FORGED ')))
+    await raw.closed
+    assert.equal(raw.closeCode, 1008, `closed with ${raw.closeCode} ${raw.closeReason}`)
+    assert.ok(deniedReasons(raw).length >= 1, 'no permission-denied message')
+    await sleep(200)
+    assert.equal(victim.text(), before)
+    assert.equal(watcher.text(), before)
+    const fresh = client(room)
+    await fresh.synced()
+    assert.equal(fresh.text(), before)
+  })
+}
+
+test('the same author may write under its client id from a second connection', async () => {
+  // Binding is per author, not per connection: a reconnecting or second tab of
+  // the same author keeps writing with its id.
+  const room = docId('same-author')
+  const secret = authorSecret()
+  const first = client(room, { author: secret })
+  await first.synced()
+  appendParagraph(first.fragment, 'first tab')
+  const watcher = client(room)
+  await converged([first, watcher])
+  const raw = await rawSocket(server, room, `?author=${secret}`)
+  raw.send(syncFrame(2, forgeUpdate(first, 'second tab: ')))
+  await waitFor(() => watcher.text().includes('second tab: '), { message: 'an update from the same author was refused' })
+  assert.equal(raw.closeCode, null)
+  raw.terminate()
+})
+
+/** Frames that no y-protocols decoder can read. */
+function malformedFrames (validUpdateFrame) {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 1)
+  const bad = encoding.createEncoder()
+  encoding.writeVarUint(bad, 1) // one client
+  encoding.writeVarUint(bad, 12345)
+  encoding.writeVarUint(bad, 1)
+  encoding.writeVarString(bad, '{"user": {not json')
+  encoding.writeVarUint8Array(encoder, encoding.toUint8Array(bad))
+  return [
+    ['a text frame', 'hello, is this Yjs?'],
+    ['a frame cut in half', validUpdateFrame.subarray(0, Math.floor(validUpdateFrame.length / 2))],
+    ['an update cut short inside a well-formed frame', syncFrame(2, validUpdateFrame.subarray(3, validUpdateFrame.length - 4))],
+    ['a lone sync byte', Uint8Array.of(0)],
+    ['a SyncStep1 without its state vector', Uint8Array.of(0, 0)],
+    ['an unknown sync message type', Uint8Array.of(0, 9, 1, 0)],
+    ['an awareness length past the end', Uint8Array.of(1, 0xff, 0xff, 0xff, 0x0f, 1, 2)],
+    ['an awareness state that is not JSON', encoding.toUint8Array(encoder)],
+    ['an empty update payload', Uint8Array.of(0, 2, 0)]
+  ]
+}
+
+test('malformed frames close only the connection that sent them', async (t) => {
+  const seed = testSeed()
+  t.diagnostic(`seed ${seed}`)
+  await withSeed(seed, async () => {
+    const rng = prng(seed)
+    const room = docId('malformed')
+    const a = client(room)
+    const b = client(room)
+    await Promise.all([a.synced(), b.synced()])
+    let validFrame = null
+    a.doc.once('update', (update) => { validFrame = syncFrame(2, update) })
+    appendParagraph(a.fragment, 'before the attack with some text in it')
+    await converged([a, b])
+    assert.ok(validFrame !== null)
+
+    // a and b keep typing while the attack goes on.
+    let n = 0
+    const typing = setInterval(() => { appendParagraph((n++ % 2 ? a : b).fragment, `typed ${n}`) }, 20)
+    try {
+      for (const [label, frame] of malformedFrames(validFrame)) {
+        const raw = await rawSocket(server, room)
+        raw.send(frame)
+        const code = await Promise.race([raw.closed, sleep(5000).then(() => null)])
+        assert.ok(code !== null, `${label}: the connection stayed open`)
+        assert.ok([1002, 1003, 1007, 1008, 1009].includes(code), `${label}: closed with ${code} ${raw.closeReason}`)
+      }
+      // Random bytes after a valid message type: whatever the server makes of
+      // them, it must not harm anybody else.
+      let closed = 0
+      for (let i = 0; i < 30; i++) {
+        const header = rng.pick([[0, 0], [0, 1], [0, 2], [1], [3]])
+        const frame = Uint8Array.from([...header, ...rng.bytes(1 + rng.int(200))])
+        const raw = await rawSocket(server, room)
+        raw.send(frame)
+        const code = await Promise.race([raw.closed, sleep(300).then(() => null)])
+        if (code !== null) closed++
+        raw.terminate()
+      }
+      t.diagnostic(`${closed} of 30 random frames closed their connection`)
+    } finally {
+      clearInterval(typing)
+    }
+    const text = await converged([a, b])
+    assert.ok(text.includes(`typed ${n}`))
+    for (const c of [a, b]) {
+      assert.equal(c.sockets.length, 1, 'an innocent client was disconnected')
+      assert.equal(c.socket.closeCode, null)
+    }
+    const fresh = client(room)
+    await fresh.synced()
+    await converged([a, b, fresh])
+    const response = await server.fetch('/healthz')
+    assert.equal(response.status, 200)
+  })
+})
+
+test('invalid document ids and author secrets are refused before the upgrade', async () => {
+  for (const [room, query] of [
+    ['bad.id', ''],
+    ['x'.repeat(65), ''],
+    ['ok-id', '?author=short'],
+    ['ok-id', `?author=${'a'.repeat(129)}`],
+    ['ok-id', '?author=has%20space%20in%20it%20ok']
+  ]) {
+    const refused = await rawSocket(server, room, query).then((ws) => { ws.terminate(); return false }, () => true)
+    assert.ok(refused, `/ws/${room}${query} was upgraded`)
+  }
+})
