@@ -43,13 +43,15 @@ test('awareness states reach the others, late joiners included, and leave with t
 
   // Cursor-like updates are relayed as they change.
   a.provider.awareness.setLocalStateField('cursor', { anchor: 3, head: 7 })
+  c.provider.awareness.setLocalStateField('user', { name: 'Cy' })
   await waitFor(() => stateOf(c, a)?.cursor?.head === 7 && stateOf(b, a)?.cursor?.head === 7)
+  await waitFor(() => stateOf(a, c)?.user?.name === 'Cy' && stateOf(b, c)?.user?.name === 'Cy')
 
   // A client that leaves politely: its state goes at once.
   b.destroy()
   await waitFor(() => stateOf(a, b) === undefined && stateOf(c, b) === undefined,
     { timeout: 5000, message: 'b\'s state stayed after it left' })
-  assert.ok(stateOf(a, c) !== undefined, 'c\'s state went with b\'s')
+  assert.equal(stateOf(a, c)?.user?.name, 'Cy', 'c\'s state went with b\'s')
 })
 
 test('a connection that drops without a goodbye has its awareness state removed by the server', async () => {
