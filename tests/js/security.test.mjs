@@ -228,3 +228,76 @@ test('invalid document ids and author secrets are refused before the upgrade', a
     assert.ok(refused, `/ws/${room}${query} was upgraded`)
   }
 })
+
+test('client id bindings outlive an unload and a restart', async () => {
+  const own = new Server(server.dataDir + '-bindings', ['--idle-unload-secs', '1'])
+  own.ownsDataDir = true
+  const { mkdir } = await import('node:fs/promises')
+  await mkdir(own.dataDir, { recursive: true })
+  const mine = []
+  try {
+    await own.start()
+    const room = docId('bind')
+    const secret = authorSecret()
+    const victim = new Client(own, room, { author: secret, acks: true })
+    mine.push(victim)
+    await victim.synced()
+    appendParagraph(victim.fragment, 'bound text')
+    await victim.allSaved()
+    const victimState = Y.encodeStateAsUpdate(victim.doc)
+    const victimId = victim.doc.clientID
+    victim.destroy()
+
+    const tryForgery = async (label) => {
+      const raw = await rawSocket(own, room, `?author=${authorSecret()}`)
+      raw.send(syncFrame(2, forgeUpdate(victim, 'FORGED ')))
+      const code = await Promise.race([raw.closed, sleep(3000).then(() => null)])
+      raw.terminate()
+      assert.equal(code, 1008, `${label}: a forged update under a bound client id was not refused (close ${code})`)
+      const check = new Client(own, room)
+      mine.push(check)
+      await check.synced()
+      await sleep(100)
+      assert.ok(!check.text().includes('FORGED'), `${label}: the forgery is in the document: ${check.text()}`)
+      check.destroy()
+    }
+
+    await sleep(2500) // past --idle-unload-secs: the document is loaded again from disk
+    await tryForgery('after an unload')
+    await own.restart('SIGKILL')
+    await tryForgery('after a restart')
+
+    // The rightful author, reconnecting with the same client id, still writes.
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, victimState)
+    doc.clientID = victimId // after the update: Yjs changes an id that a remote update advances
+    const back = new Client(own, room, { author: secret, doc, acks: true })
+    mine.push(back)
+    await back.synced()
+    back.fragment.get(0).get(0).insert(0, 'back: ')
+    assert.equal(back.doc.clientID, victimId, 'Yjs gave the returning client a new id')
+    await back.allSaved()
+    const reader = new Client(own, room)
+    mine.push(reader)
+    await reader.synced()
+    await waitFor(() => reader.text().includes('back: bound text'), { message: () => `reader has ${reader.text()}` })
+    assert.equal(back.sockets.length, 1, 'the rightful author was disconnected')
+  } finally {
+    for (const c of mine) c.destroy()
+    await own.dispose()
+  }
+})
+
+test('a 2 MiB update is accepted and relayed', async () => {
+  const room = docId('big')
+  const a = client(room, { acks: true })
+  const b = client(room)
+  await Promise.all([a.synced(), b.synced()])
+  const big = 'x'.repeat(2 * 1024 * 1024 - 4096) + 'END'
+  appendParagraph(a.fragment, big)
+  await a.allSaved(20000)
+  await waitFor(() => b.fragment.length === 1 && b.fragment.get(0).get(0).length === big.length,
+    { timeout: 20000, message: 'the big paragraph did not arrive' })
+  assert.equal(a.sockets.length, 1)
+  assert.equal(b.sockets.length, 1)
+})
