@@ -2,7 +2,7 @@
 // with Saved survives a crash (SIGKILL) and a graceful stop (SIGTERM).
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Server, Client, Y, docId, waitFor, sleep, appendParagraph, tempDataDir } from './lib.mjs'
+import { Server, Client, Y, docId, waitFor, sleep, appendParagraph, tempDataDir, converged } from './lib.mjs'
 
 const servers = []
 const clients = []
@@ -192,4 +192,42 @@ test('a data directory in use is not silently shared by a second server', async 
   // The first server is unharmed.
   const c = client(server, docId('still'))
   await c.synced()
+})
+
+test('clients that stay open through a crash reconnect and merge what they wrote meanwhile', async () => {
+  const server = await newServer()
+  const room = docId('reconnect')
+  const a = client(server, room, { acks: true })
+  const b = client(server, room, { acks: true })
+  await Promise.all([a.synced(), b.synced()])
+  appendParagraph(a.fragment, 'before the crash')
+  await a.allSaved()
+  await waitFor(() => b.text() === a.text())
+  a.provider.awareness.setLocalStateField('user', { name: 'Ada' })
+  await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada')
+
+  const port = server.port
+  await server.stop('SIGKILL')
+  await waitFor(() => !a.provider.wsconnected && !b.provider.wsconnected, { message: 'the clients did not notice the crash' })
+  // Both keep writing while the server is down.
+  appendParagraph(a.fragment, 'a while down')
+  appendParagraph(b.fragment, 'b while down')
+  b.fragment.get(0).get(0).format(0, 6, { strong: {} })
+  await server.start(port)
+  // The stock providers reconnect on their own (backoff of at most 2.5 s).
+  await Promise.all([a.synced(15000), b.synced(15000)])
+  const text = await converged([a, b])
+  for (const needle of ['before the crash', 'a while down', 'b while down']) assert.ok(a.plain().includes(needle), `${needle} missing: ${text}`)
+  assert.match(text, /<strong>before<\/strong>/)
+  // y-protocols ignores a resent state whose clock it has seen, so presence
+  // comes back with the next change (or the 15 s renewal).
+  a.provider.awareness.setLocalStateField('cursor', { anchor: 1, head: 1 })
+  await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada',
+    { message: 'awareness did not come back after the reconnect' })
+  await Promise.all([a.allSaved(), b.allSaved()])
+  a.destroy()
+  b.destroy()
+  await server.restart('SIGKILL')
+  const view = await freshView(server, room)
+  assert.equal(view.text, text)
 })

@@ -71,10 +71,11 @@ export class Server {
   /** Everything the running (or last) process printed. */
   log () { return this.output }
 
-  start () {
+  /** Starts the server, on `port` if given (0: any free port). */
+  start (port = 0) {
     if (this.proc !== null) throw new Error('quire is already running')
     return new Promise((resolve, reject) => {
-      const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', this.dataDir, ...this.extraArgs], {
+      const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', this.dataDir, ...this.extraArgs], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, QUIRE_LOG: process.env.QUIRE_LOG ?? 'warn' }
       })
@@ -138,10 +139,15 @@ export class Server {
   /** Kills the server at once, as a crash would. */
   kill () { return this.stop('SIGKILL') }
 
-  /** Stops (SIGTERM unless told otherwise) and starts again on the same data directory. */
-  async restart (signal = 'SIGTERM') {
+  /**
+   * Stops (SIGTERM unless told otherwise) and starts again on the same data
+   * directory; with `samePort`, on the same port, so that connected providers
+   * reconnect by themselves.
+   */
+  async restart (signal = 'SIGTERM', { samePort = false } = {}) {
+    const port = this.port
     const result = await this.stop(signal)
-    await this.start()
+    await this.start(samePort ? port : 0)
     return result
   }
 
