@@ -156,15 +156,21 @@ test('restarts in a row keep the document identical', async () => {
   const server = await newServer()
   const room = docId('restarts')
   let expected = null
-  for (let round = 0; round < 3; round++) {
+  const signals = ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGKILL']
+  for (const [round, signal] of signals.entries()) {
     const c = client(server, room, { acks: true })
     await c.synced()
     if (expected !== null) assert.equal(c.text(), expected, `round ${round}: document changed across the restart`)
     await edit(c, `round${round}`, 15)
     await c.allSaved()
     expected = c.text()
-    c.destroy()
-    await server.restart(round % 2 === 0 ? 'SIGKILL' : 'SIGTERM')
+    if (round % 2 === 0) c.destroy() // the other rounds stop with the client still connected
+    const stopped = await server.restart(signal)
+    if (signal !== 'SIGKILL') {
+      assert.equal(stopped.code, 0, `${signal}: exited with ${stopped.code ?? stopped.signal}`)
+      assert.ok(stopped.ms < 5000, `${signal} took ${stopped.ms} ms`)
+    }
+    if (round % 2 === 1) c.destroy()
   }
   const view = await freshView(server, room)
   assert.equal(view.text, expected)

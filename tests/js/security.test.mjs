@@ -137,8 +137,21 @@ test('the same author may write under its client id from a second connection', a
   raw.terminate()
 })
 
+/** An update from a document of its own: a few paragraphs and a deletion. */
+function strangerUpdate () {
+  const doc = new Y.Doc()
+  const fragment = doc.getXmlFragment('content')
+  for (let i = 0; i < 5; i++) {
+    const p = new Y.XmlElement('paragraph')
+    p.insert(0, [new Y.XmlText(`PARTIAL-${i} `.repeat(3))])
+    fragment.insert(fragment.length, [p])
+  }
+  fragment.get(2).get(0).delete(0, 4)
+  return { clientID: doc.clientID, update: Y.encodeStateAsUpdate(doc) }
+}
+
 /** Frames that no y-protocols decoder can read. */
-function malformedFrames (validUpdateFrame) {
+function malformedFrames (validUpdateFrame, stranger) {
   const encoder = encoding.createEncoder()
   encoding.writeVarUint(encoder, 1)
   const bad = encoding.createEncoder()
@@ -156,7 +169,10 @@ function malformedFrames (validUpdateFrame) {
     ['an unknown sync message type', Uint8Array.of(0, 9, 1, 0)],
     ['an awareness length past the end', Uint8Array.of(1, 0xff, 0xff, 0xff, 0x0f, 1, 2)],
     ['an awareness state that is not JSON', encoding.toUint8Array(encoder)],
-    ['an empty update payload', Uint8Array.of(0, 2, 0)]
+    ['an empty update payload', Uint8Array.of(0, 2, 0)],
+    // Whole structs first, then a cut: a decoder must not keep the first part.
+    ...[0.3, 0.6, 0.9].map((f) => [`new content cut at ${f * 100}%`, syncFrame(2, stranger.update.subarray(0, Math.floor(stranger.update.length * f)))]),
+    ['new content without its last byte', syncFrame(1, stranger.update.subarray(0, stranger.update.length - 1))]
   ]
 }
 
@@ -165,6 +181,7 @@ test('malformed frames close only the connection that sent them', async (t) => {
   t.diagnostic(`seed ${seed}`)
   await withSeed(seed, async () => {
     const rng = prng(seed)
+    const stranger = strangerUpdate()
     const room = docId('malformed')
     const a = client(room)
     const b = client(room)
@@ -179,7 +196,7 @@ test('malformed frames close only the connection that sent them', async (t) => {
     let n = 0
     const typing = setInterval(() => { appendParagraph((n++ % 2 ? a : b).fragment, `typed ${n}`) }, 20)
     try {
-      for (const [label, frame] of malformedFrames(validFrame)) {
+      for (const [label, frame] of malformedFrames(validFrame, stranger)) {
         const raw = await rawSocket(server, room)
         raw.send(frame)
         const code = await Promise.race([raw.closed, sleep(5000).then(() => null)])
@@ -211,6 +228,10 @@ test('malformed frames close only the connection that sent them', async (t) => {
     const fresh = client(room)
     await fresh.synced()
     await converged([a, b, fresh])
+    // Nothing of the cut updates was kept.
+    assert.ok(!fresh.plain().includes('PARTIAL'), `part of a malformed update was applied: ${fresh.text()}`)
+    assert.ok(!(await server.export(room, 'txt')).includes('PARTIAL'))
+    assert.ok(!Y.decodeStateVector(Y.encodeStateVector(fresh.doc)).has(stranger.clientID), 'the cut update\'s client is in the state vector')
     const response = await server.fetch('/healthz')
     assert.equal(response.status, 200)
   })
