@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
 use crdt_core::{AuthorId, DecodedUpdate, Document};
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
 use quire_benches::{concurrent, keystrokes, traces};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, GetString, ReadTxn, StateVector, Transact, Update};
@@ -152,6 +152,42 @@ fn keystroke_stream(c: &mut Criterion) {
             }
             doc
         };
+        // The tick's updates in one transaction, and that transaction's own
+        // update as the relay message (instead of merge_updates_v1).
+        let yrs_one_txn_encoded = || {
+            let doc = Doc::new();
+            let mut relayed = 0;
+            for batch in updates.chunks(BATCH) {
+                let mut txn = doc.transact_mut();
+                for u in batch {
+                    txn.apply_update(Update::decode_v1(u).unwrap()).unwrap();
+                }
+                relayed += txn.encode_update_v1().len();
+            }
+            (doc, relayed)
+        };
+        // A sketch of a batch apply for crdt-core: each update decoded and
+        // checked as `DecodedUpdate::decode` and `Document::apply` do (writers
+        // from `state_vector_lower`, bound to one author), the tick applied in
+        // one transaction whose update is the relay message.
+        let sketch_batch = || {
+            let doc = Doc::new();
+            let mut owners: std::collections::HashMap<u64, AuthorId> = Default::default();
+            let mut relayed = 0;
+            for batch in updates.chunks(BATCH) {
+                let mut txn = doc.transact_mut();
+                for u in batch {
+                    let update = Update::decode_v1(u).unwrap();
+                    for (client, _) in update.state_vector_lower().iter() {
+                        let owner = owners.entry(client.get()).or_insert_with(|| author.clone());
+                        assert!(**owner == *author);
+                    }
+                    txn.apply_update(update).unwrap();
+                }
+                relayed += txn.encode_update_v1().len();
+            }
+            (doc, relayed)
+        };
         let core_merged = || {
             let mut document = Document::new();
             for batch in updates.chunks(BATCH) {
@@ -166,6 +202,8 @@ fn keystroke_stream(c: &mut Criterion) {
         assert_eq!(text_of(core_one_by_one().doc()), expected);
         assert_eq!(text_of(&yrs_merged()), expected);
         assert_eq!(text_of(core_merged().doc()), expected);
+        assert_eq!(text_of(&yrs_one_txn_encoded().0), expected);
+        assert_eq!(text_of(&sketch_batch().0), expected);
 
         g.bench_function(format!("{name}/yrs_one_by_one"), |b| {
             b.iter(|| black_box(yrs_one_by_one()))
@@ -182,6 +220,13 @@ fn keystroke_stream(c: &mut Criterion) {
         g.bench_function(format!("{name}/crdt_core_batch{BATCH}_merged"), |b| {
             b.iter(|| black_box(core_merged()))
         });
+        g.bench_function(format!("{name}/yrs_batch{BATCH}_one_txn_encoded"), |b| {
+            b.iter(|| black_box(yrs_one_txn_encoded()))
+        });
+        g.bench_function(
+            format!("{name}/sketch_batch{BATCH}_one_txn_validated"),
+            |b| b.iter(|| black_box(sketch_batch())),
+        );
     }
     g.finish();
 }
@@ -253,7 +298,7 @@ mod peers {
         #[cfg(feature = "automerge")]
         {
             use automerge::transaction::Transactable;
-            use automerge::{AutoCommit, ObjType, ReadDoc, ROOT};
+            use automerge::{AutoCommit, ObjType, ROOT, ReadDoc};
             let mut doc = AutoCommit::new();
             let text = doc.put_object(ROOT, "text", ObjType::Text).unwrap();
             for p in trace.patches() {

@@ -69,7 +69,10 @@ pub fn replay(trace: &ConcurrentTrace) -> Peers {
     Peers {
         states: docs
             .iter()
-            .map(|d| d.transact().encode_state_as_update_v1(&StateVector::default()))
+            .map(|d| {
+                d.transact()
+                    .encode_state_as_update_v1(&StateVector::default())
+            })
             .collect(),
         txn_updates: updates,
     }

@@ -19,7 +19,10 @@ pub fn text_doc(client: u64) -> Doc {
 
 /// Converts a code point offset in `text` to UTF-16 code units.
 fn utf16_offset(text: &str, code_points: usize) -> u32 {
-    text.chars().take(code_points).map(char::len_utf16).sum::<usize>() as u32
+    text.chars()
+        .take(code_points)
+        .map(char::len_utf16)
+        .sum::<usize>() as u32
 }
 
 /// Applies one patch (code point positions) to `text` in `txn`. When `shadow`
@@ -145,30 +148,6 @@ pub fn stream(name: &str) -> std::io::Result<Vec<Vec<u8>>> {
     Ok(updates)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cache_format_round_trips() {
-        let updates = vec![vec![1, 2, 3], vec![], vec![9; 300]];
-        assert_eq!(decode(&encode(&updates)), Some(updates));
-        assert_eq!(decode(b"QKS1\x01\x00\x00\x00"), None);
-    }
-
-    #[test]
-    fn astral_positions_count_code_points() {
-        let trace = SequentialTrace {
-            start_content: "a\u{1F600}b".into(),
-            end_content: "a\u{1F600}xb".into(),
-            txns: vec![crate::traces::SequentialTxn {
-                patches: vec![Patch(2, 0, "x".into())],
-            }],
-        };
-        assert_eq!(generate(&trace).len(), 2);
-    }
-}
-
 /// A deterministic synthetic keystroke stream of `n` updates (typing with a
 /// wandering cursor and some backspaces) and the text it ends with; for checks
 /// that must not depend on the trace files.
@@ -200,4 +179,28 @@ pub fn synthetic(n: usize, seed: u64) -> (Vec<Vec<u8>>, String) {
     }
     let final_text = text.get_string(&doc.transact());
     (updates, final_text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_format_round_trips() {
+        let updates = vec![vec![1, 2, 3], vec![], vec![9; 300]];
+        assert_eq!(decode(&encode(&updates)), Some(updates));
+        assert_eq!(decode(b"QKS1\x01\x00\x00\x00"), None);
+    }
+
+    #[test]
+    fn astral_positions_count_code_points() {
+        let trace = SequentialTrace {
+            start_content: "a\u{1F600}b".into(),
+            end_content: "a\u{1F600}xb".into(),
+            txns: vec![crate::traces::SequentialTxn {
+                patches: vec![Patch(2, 0, "x".into())],
+            }],
+        };
+        assert_eq!(generate(&trace).len(), 2);
+    }
 }

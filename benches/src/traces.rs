@@ -25,7 +25,10 @@ pub fn dir() -> PathBuf {
 pub fn read(name: &str) -> std::io::Result<Vec<u8>> {
     let path = dir().join(name);
     std::fs::read(&path).map_err(|e| {
-        std::io::Error::new(e.kind(), format!("{}: {e} (set QUIRE_TRACES)", path.display()))
+        std::io::Error::new(
+            e.kind(),
+            format!("{}: {e} (set QUIRE_TRACES)", path.display()),
+        )
     })
 }
 

@@ -26,6 +26,10 @@ pub struct Cli {
     /// Durability of the server started with --server-bin.
     #[arg(long, default_value = "strict")]
     pub durability: String,
+    /// An extra flag for the server started with --server-bin (repeatable),
+    /// e.g. `--server-arg=--checkpoint-entries=20000`.
+    #[arg(long = "server-arg", allow_hyphen_values = true)]
+    pub server_args: Vec<String>,
     /// Pid of the server given by --url, for RSS and CPU readings.
     #[arg(long)]
     pub server_pid: Option<u32>,
@@ -146,7 +150,13 @@ pub async fn run(cli: Cli) -> std::io::Result<bool> {
     let id = run_id(cli.seed);
     let mut server = match &cli.server_bin {
         Some(bin) => Some(
-            Server::start(bin, &temp_data_dir(&cli.durability), &cli.durability).await?,
+            Server::start(
+                bin,
+                &temp_data_dir(&cli.durability),
+                &cli.durability,
+                &cli.server_args,
+            )
+            .await?,
         ),
         None => None,
     };
@@ -277,7 +287,8 @@ pub async fn run(cli: Cli) -> std::io::Result<bool> {
             let data_dir = running.data_dir.clone();
             running.stop().await?;
             let bin = cli.server_bin.as_ref().expect("checked");
-            let restarted = Server::start(bin, &data_dir, &cli.durability).await?;
+            let restarted =
+                Server::start(bin, &data_dir, &cli.durability, &cli.server_args).await?;
             let (cold, state) = cold::sync_once(&restarted.ws_base, &doc).await?;
             let (warm, _) = cold::sync_once(&restarted.ws_base, &doc).await?;
             let verified = ingest::text_of_state(&state).as_deref() == Some(expected.as_str());
@@ -316,15 +327,19 @@ async fn quick(cli: &Cli) -> std::io::Result<bool> {
     let mut failed = 0;
     let mut check = |name: &str, ok: bool| {
         eprintln!("{} {name}", if ok { "ok  " } else { "FAIL" });
-        if ok {
-            passed += 1
-        } else {
-            failed += 1
-        }
+        if ok { passed += 1 } else { failed += 1 }
     };
     let id = run_id(cli.seed);
     let server = match &cli.server_bin {
-        Some(bin) => Some(Server::start(bin, &temp_data_dir("quick"), &cli.durability).await?),
+        Some(bin) => Some(
+            Server::start(
+                bin,
+                &temp_data_dir("quick"),
+                &cli.durability,
+                &cli.server_args,
+            )
+            .await?,
+        ),
         None => None,
     };
     let base = match (&server, &cli.url) {
@@ -395,7 +410,7 @@ async fn quick(cli: &Cli) -> std::io::Result<bool> {
     if let (Some(server), Some(bin)) = (server, &cli.server_bin) {
         let dir = server.data_dir.clone();
         server.stop().await?;
-        let restarted = Server::start(bin, &dir, &cli.durability).await?;
+        let restarted = Server::start(bin, &dir, &cli.durability, &cli.server_args).await?;
         let (_, state) = cold::sync_once(&restarted.ws_base, &doc).await?;
         check(
             "restart: the ingested document came back whole",

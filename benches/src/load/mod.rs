@@ -11,7 +11,7 @@
 //! - [`server`]: starting and stopping `quire serve`.
 //! - [`procstat`]: RSS and CPU time from `/proc`.
 //! - [`wire`]: the y-protocols messages.
-//! - [`stats`]: percentiles.
+//! - [`stats`]: latency percentiles of the typists.
 
 pub mod cli;
 pub mod cold;

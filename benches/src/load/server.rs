@@ -32,13 +32,19 @@ pub fn temp_data_dir(label: &str) -> PathBuf {
 
 impl Server {
     /// Starts `bin serve` on an ephemeral loopback port with `durability`
-    /// (`strict` or `relaxed`) and waits for its `listening on` line.
-    pub async fn start(bin: &Path, data_dir: &Path, durability: &str) -> std::io::Result<Self> {
+    /// (`strict` or `relaxed`) and any `extra` flags, and waits for its `listening on` line.
+    pub async fn start(
+        bin: &Path,
+        data_dir: &Path,
+        durability: &str,
+        extra: &[String],
+    ) -> std::io::Result<Self> {
         let mut child = Command::new(bin)
             .args(["serve", "--listen", "127.0.0.1:0", "--log", "warn"])
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--durability", durability])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

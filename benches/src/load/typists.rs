@@ -154,7 +154,9 @@ struct Outcome {
 }
 
 const ALPHABET: &[u8] = b"the quick brown fox jumps over the lazy dog ";
-const COLORS: &[&str] = &["#30bced", "#6eeb83", "#ffbc42", "#ecd444", "#ee6352", "#9ac2c9"];
+const COLORS: &[&str] = &[
+    "#30bced", "#6eeb83", "#ffbc42", "#ecd444", "#ee6352", "#9ac2c9",
+];
 
 /// Runs the typists and returns their figures.
 pub async fn run(config: Config) -> std::io::Result<Report> {
@@ -176,16 +178,19 @@ pub async fn run(config: Config) -> std::io::Result<Report> {
     let gate = Arc::new(Semaphore::new(config.connect_parallel.max(1)));
     let mut tasks = Vec::with_capacity(n);
     for (i, &id) in ids.iter().enumerate() {
-        let (config, shared, phase, gate) =
-            (config.clone(), shared.clone(), phase_rx.clone(), gate.clone());
+        let (config, shared, phase, gate) = (
+            config.clone(),
+            shared.clone(),
+            phase_rx.clone(),
+            gate.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             client(i, id, config, shared, phase, gate).await
         }));
     }
     // Wait for every connection (or its failure).
     let connect_deadline = Instant::now() + Duration::from_secs(60 + n as u64 / 20);
-    while (shared.ready.load(Ordering::Relaxed) as usize) < n && Instant::now() < connect_deadline
-    {
+    while (shared.ready.load(Ordering::Relaxed) as usize) < n && Instant::now() < connect_deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -215,8 +220,10 @@ pub async fn run(config: Config) -> std::io::Result<Report> {
 
     // Drain: wait until every observer saw every edit and every ack arrived.
     let drain_deadline = Instant::now() + config.drain;
-    let expected = expected_deliveries(&config, &shared);
+    let mut expected;
     loop {
+        // Recomputed: a typist may send one last edit as the phase changes.
+        expected = expected_deliveries(&config, &shared);
         let delivered = total(&shared.delivered);
         let acked = !config.acks
             || (0..n).all(|i| {
@@ -374,7 +381,8 @@ async fn client(
     let observer = is_observer(&config, i);
     let doc = text_doc(id);
     let text = doc.get_or_insert_text("text");
-    let mut rng = StdRng::seed_from_u64(config.seed ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let mut rng =
+        StdRng::seed_from_u64(config.seed ^ (i as u64).wrapping_mul(0x2545_F491_4F6C_DD1D));
     let mut seen = vec![0u32; config.clients];
     let mut own_len = 0u32;
     let mut awareness_clock = 0u64;

@@ -96,7 +96,10 @@ mod tests {
             Message::decode(&sync_step1(&[0])),
             Some(Message::SyncStep1(&[0][..]))
         );
-        assert_eq!(Message::decode(&[100, 0x81, 0x01]), Some(Message::Saved(129)));
+        assert_eq!(
+            Message::decode(&[100, 0x81, 0x01]),
+            Some(Message::Saved(129))
+        );
         assert_eq!(
             Message::decode(&awareness(7, 1, "{}")),
             Some(Message::Other(1))
