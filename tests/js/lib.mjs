@@ -22,11 +22,18 @@ export const BIN = path.resolve(ROOT, process.env.QUIRE_BIN ?? 'target/release/q
 const running = new Set()
 // Each provider adds an exit listener.
 process.setMaxListeners(200)
-process.on('exit', () => {
+function killAll () {
   for (const proc of running) {
     try { proc.kill('SIGKILL') } catch {}
   }
-})
+}
+process.on('exit', killAll)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    killAll()
+    process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 })[signal])
+  })
+}
 
 /** A fresh temporary data directory. */
 export function tempDataDir () {
