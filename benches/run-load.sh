@@ -7,6 +7,10 @@
 #
 #   bash benches/run-load.sh            # everything
 #   QUICK=1 bash benches/run-load.sh    # fewer, shorter points (a smoke run)
+#   QUIRE_BIN=path                      # test this quire binary instead of building one
+#   PATCHED_BIN=path                    # also run a second quire build, labelled
+#                                       # quire-patched (e.g. a proposed server change)
+#   PATCHED_ARGS="--flag=value ..."     # extra server flags for quire-patched
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -17,10 +21,14 @@ jsonl="$out/load.jsonl"
 commands="$out/commands.txt"
 : > "$commands"
 
-cargo build --release -p quire-server -p quire-benches --bin quire --bin loadgen 2>&1 | tail -1
+if [ -z "${QUIRE_BIN:-}" ]; then
+  cargo build --release -p quire-server --bin quire 2>&1 | tail -1
+fi
+cargo build --release -p quire-benches --bin loadgen 2>&1 | tail -1
 (cd benches/js && { [ -d node_modules/@y/websocket-server ] || npm ci --no-audit --no-fund; })
 
-quire=target/release/quire
+quire=${QUIRE_BIN:-target/release/quire}
+patched=${PATCHED_BIN:-}
 loadgen=target/release/loadgen
 node_server=benches/js/node_modules/@y/websocket-server/src/server.js
 
@@ -34,7 +42,8 @@ etherpad=(--interval-ms 400 --chars 4)
 run() { # label, then loadgen arguments
   local label=$1; shift
   echo "$loadgen --label $label $*" >> "$commands"
-  "$loadgen" --label "$label" "$@" | grep '^RESULT ' | sed 's/^RESULT //' >> "$jsonl"
+  "$loadgen" --label "$label" "$@" | grep '^RESULT ' | sed 's/^RESULT //' >> "$jsonl" \
+    || echo "!! $label $*: failed or unverified (see above)" | tee -a "$commands" >&2
 }
 
 node_pid=
@@ -56,26 +65,38 @@ trap stop_node EXIT
 
 quire_strict=(--server-bin "$quire" --durability strict)
 quire_relaxed=(--server-bin "$quire" --durability relaxed)
+quire_patched=(--server-bin "$patched" --durability strict)
+for a in ${PATCHED_ARGS:-}; do quire_patched+=("--server-arg=$a"); done
+{
+  echo "# quire: $quire ($(sha256sum "$quire" | cut -c1-12))"
+  if [ -n "$patched" ]; then echo "# quire-patched: $patched ($(sha256sum "$patched" | cut -c1-12))"; fi
+  echo "# node: $node_server (@y/websocket-server $(node -p "require('./benches/js/node_modules/@y/websocket-server/package.json').version"))"
+} >> "$commands"
 
 echo "== ingest (automerge-paper keystrokes over one websocket)"
 run quire-strict "${quire_strict[@]}" ingest
 run quire-relaxed "${quire_relaxed[@]}" ingest
+if [ -n "$patched" ]; then run quire-patched "${quire_patched[@]}" ingest; fi
 start_node; run node --url "$node_url" --server-pid "$node_pid" ingest --no-acks; stop_node
 
 echo "== relay: 20 typists on one document at Etherpad's rate"
-for target in quire-strict quire-relaxed node; do
+targets=(quire-strict quire-relaxed node)
+if [ -n "$patched" ]; then targets+=(quire-patched); fi
+for target in "${targets[@]}"; do
   case $target in
     quire-strict) args=("${quire_strict[@]}") ;;
+    quire-patched) args=("${quire_patched[@]}") ;;
     quire-relaxed) args=("${quire_relaxed[@]}") ;;
     node) start_node; args=(--url "$node_url" --server-pid "$node_pid") ;;
   esac
   run "$target" "${args[@]}" typists --clients 20 --docs 1 "${etherpad[@]}" --secs 15 --warmup-secs 3
-  [ "$target" = node ] && stop_node
+  if [ "$target" = node ]; then stop_node; fi
 done
 
 echo "== typists on one document: p99 against clients"
 for n in "${sweep[@]}"; do
   run quire-strict "${quire_strict[@]}" typists --clients "$n" --docs 1 "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --drain-secs 10
+  if [ -n "$patched" ]; then run quire-patched "${quire_patched[@]}" typists --clients "$n" --docs 1 "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --drain-secs 10; fi
   start_node
   run node --url "$node_url" --server-pid "$node_pid" typists --clients "$n" --docs 1 "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --drain-secs 10
   stop_node
@@ -83,16 +104,19 @@ done
 
 echo "== ${big[0]} typists over ${big[1]} documents"
 run quire-strict "${quire_strict[@]}" typists --clients "${big[0]}" --docs "${big[1]}" "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --observers 1
+if [ -n "$patched" ]; then run quire-patched "${quire_patched[@]}" typists --clients "${big[0]}" --docs "${big[1]}" "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --observers 1; fi
 start_node
 run node --url "$node_url" --server-pid "$node_pid" typists --clients "${big[0]}" --docs "${big[1]}" "${etherpad[@]}" --secs "$secs" --warmup-secs 2 --observers 1
 stop_node
 
 echo "== idle connections"
 run quire-strict "${quire_strict[@]}" idle --connections "${big[0]}" --docs "${big[1]}"
+if [ -n "$patched" ]; then run quire-patched "${quire_patched[@]}" idle --connections "${big[0]}" --docs "${big[1]}"; fi
 start_node; run node --url "$node_url" --server-pid "$node_pid" idle --connections "${big[0]}" --docs "${big[1]}"; stop_node
 
 echo "== cold load of a document with a long history"
 run quire-strict "${quire_strict[@]}" cold
+if [ -n "$patched" ]; then run quire-patched "${quire_patched[@]}" cold; fi
 
 echo "== Yjs on Node: whole-trace merges"
 echo "node benches/js/merge.mjs 10" >> "$commands"

@@ -73,6 +73,8 @@ fn text_of(doc: &Doc) -> String {
 fn whole_trace(c: &mut Criterion) {
     let author = author();
     let mut g = group(c, "whole_trace");
+    // Tens of milliseconds each: more samples for a ratio that holds.
+    g.sample_size(30).measurement_time(Duration::from_secs(3));
     for name in traces::WHOLE_TRACES {
         let v2 = traces::whole_trace_v2(name).expect("trace file");
         let v1 = Bytes::from(to_v1(&v2));
