@@ -3,6 +3,7 @@
 // wait for conditions.
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,10 +23,32 @@ export const BIN = path.resolve(ROOT, process.env.QUIRE_BIN ?? 'target/release/q
 const running = new Set()
 // Each provider adds an exit listener.
 process.setMaxListeners(200)
+/** Temporary data directories not yet removed, removed on exit too. */
+const tempDirs = new Set()
 function killAll () {
   for (const proc of running) {
     try { proc.kill('SIGKILL') } catch {}
   }
+  for (const dir of tempDirs) {
+    try { rmSync(dir, { recursive: true, force: true }) } catch {}
+  }
+}
+
+/**
+ * A detached shell that kills server `pid` if this test process dies without
+ * running its exit handlers (SIGKILL, a runner's timeout), and removes the
+ * server's temporary data directory; it ends when the server does.
+ */
+function watchdog (pid, tempDir) {
+  const script = `while kill -0 ${pid} 2>/dev/null; do
+  if ! kill -0 ${process.pid} 2>/dev/null; then
+    kill -9 ${pid}
+    if [ -n "$1" ]; then sleep 1; rm -rf -- "$1"; fi
+    exit 0
+  fi
+  sleep 1
+done`
+  spawn('sh', ['-c', script, 'watchdog', tempDir ?? ''], { stdio: 'ignore', detached: true }).unref()
 }
 process.on('exit', killAll)
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -35,13 +58,16 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   })
 }
 
-/** A fresh temporary data directory. */
-export function tempDataDir () {
-  return mkdtemp(path.join(tmpdir(), 'quire-js-'))
+/** A fresh temporary data directory, removed at exit if not before. */
+export async function tempDataDir () {
+  const dir = await mkdtemp(path.join(tmpdir(), 'quire-js-'))
+  tempDirs.add(dir)
+  return dir
 }
 
 /** Removes a directory and everything in it. */
 export function removeDir (dir) {
+  tempDirs.delete(dir)
   return rm(dir, { recursive: true, force: true })
 }
 
@@ -87,6 +113,7 @@ export class Server {
         env: { ...process.env, QUIRE_LOG: process.env.QUIRE_LOG ?? 'warn' }
       })
       running.add(proc)
+      if (proc.pid !== undefined) watchdog(proc.pid, tempDirs.has(this.dataDir) ? this.dataDir : null)
       this.proc = proc
       this.output = ''
       let stdout = ''

@@ -6,7 +6,7 @@ import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import {
   Server, Client, Y, docId, authorSecret, converged, waitFor, sleep, rawSocket, appendParagraph,
-  prng, testSeed, withSeed
+  prng, testSeed, withSeed, tempDataDir
 } from './lib.mjs'
 
 let server
@@ -251,10 +251,8 @@ test('invalid document ids and author secrets are refused before the upgrade', a
 })
 
 test('client id bindings outlive an unload and a restart', async () => {
-  const own = new Server(server.dataDir + '-bindings', ['--idle-unload-secs', '1'])
+  const own = new Server(await tempDataDir(), ['--idle-unload-secs', '1'])
   own.ownsDataDir = true
-  const { mkdir } = await import('node:fs/promises')
-  await mkdir(own.dataDir, { recursive: true })
   const mine = []
   try {
     await own.start()
