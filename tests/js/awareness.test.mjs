@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import { Server, Client, Y, docId, waitFor, sleep, rawSocket } from './lib.mjs'
 
 let server
@@ -92,11 +93,37 @@ test('QueryAwareness is answered with the current states', async () => {
   }
 })
 
-test('a lone idle client stays connected past y-websocket\'s 30 s silence timeout', async () => {
+/** The awareness states that a raw socket was sent, applied in order. */
+function rawAwareness (raw) {
+  const observer = new awarenessProtocol.Awareness(new Y.Doc())
+  for (const m of raw.messages) {
+    if (m[0] !== 1) continue
+    awarenessProtocol.applyAwarenessUpdate(observer, decoding.readVarUint8Array(decoding.createDecoder(m.subarray(1))), 'test')
+  }
+  const states = new Map(observer.getStates())
+  observer.destroy()
+  return states
+}
+
+test('a lone idle client stays connected past y-websocket\'s 30 s silence timeout; stale states expire', async () => {
   const room = docId('idle')
   const lone = client(room)
   await lone.synced()
   lone.provider.awareness.setLocalStateField('user', { name: 'Patient' })
+  // A connection that announces a state once and then says nothing (its
+  // websocket still answers pings): the server drops the state after 30 s.
+  const ghost = await rawSocket(server, room)
+  const ghostAwareness = new awarenessProtocol.Awareness(new Y.Doc())
+  ghostAwareness.setLocalStateField('user', { name: 'Ghost' })
+  const ghostUpdate = awarenessProtocol.encodeAwarenessUpdate(ghostAwareness, [ghostAwareness.clientID])
+  ghostAwareness.destroy()
+  ghost.send(Uint8Array.from([1, ...(() => { const e = encoding.createEncoder(); encoding.writeVarUint8Array(e, ghostUpdate); return encoding.toUint8Array(e) })()]))
+  await waitFor(() => lone.provider.awareness.getStates().get(ghostAwareness.clientID)?.user?.name === 'Ghost')
+  const early = await rawSocket(server, room)
+  await waitFor(() => rawAwareness(early).get(ghostAwareness.clientID)?.user?.name === 'Ghost',
+    { message: 'a joiner was not sent the ghost\'s fresh state' })
+  early.terminate()
+
   const statuses = []
   lone.provider.on('status', (e) => statuses.push(e.status))
   const socket = lone.socket
@@ -108,4 +135,18 @@ test('a lone idle client stays connected past y-websocket\'s 30 s silence timeou
   assert.equal(socket.closeCode, null, `the websocket closed with ${socket.closeCode}`)
   assert.ok(lone.provider.wsconnected && lone.provider.synced)
   assert.ok(received >= 2, `only ${received} messages in 35 s; the client renews awareness every 15 s`)
+
+  // A joiner now gets the renewed state and not the stale one.
+  const late = await rawSocket(server, room)
+  try {
+    await waitFor(() => rawAwareness(late).get(lone.doc.clientID)?.user?.name === 'Patient',
+      { message: 'a joiner was not sent the idle client\'s renewed state' })
+    await sleep(300)
+    const states = rawAwareness(late)
+    assert.equal(states.get(ghostAwareness.clientID), undefined,
+      `the state silent for 35 s was still sent: ${JSON.stringify([...states])}`)
+  } finally {
+    late.terminate()
+    ghost.terminate()
+  }
 })

@@ -51,9 +51,17 @@ async function edit (c, label, count, { pause = true } = {}) {
   return edits
 }
 
-/** Asserts the Saved counts of every socket of `c` never exceeded the frames it sent. */
+/**
+ * Asserts the Saved counts of every socket of `c` never exceeded the frames it
+ * sent and never went down.
+ */
 function assertSavedNeverAhead (c) {
-  for (const s of c.sockets) assert.ok(s.saved <= s.updatesSent, `Saved ${s.saved} > ${s.updatesSent} frames sent`)
+  for (const s of c.sockets) {
+    assert.ok(s.saved <= s.updatesSent, `Saved ${s.saved} > ${s.updatesSent} frames sent`)
+    s.savedHistory.forEach((n, i) => {
+      assert.ok(i === 0 || n >= s.savedHistory[i - 1], `Saved went down: ${s.savedHistory.join(' ')}`)
+    })
+  }
 }
 
 /** A fresh client's view of `room` once synced. */

@@ -253,6 +253,7 @@ function recordingWebSocket (sockets) {
       super(...args)
       this.updatesSent = 0
       this.saved = 0
+      this.savedHistory = []
       this.denied = []
       this.closeCode = null
       this.closed = new Promise((resolve) => {
@@ -268,7 +269,9 @@ function recordingWebSocket (sockets) {
         const decoder = decoding.createDecoder(bytes)
         const type = decoding.readVarUint(decoder)
         if (type === MESSAGE_SAVED) {
-          this.saved = Math.max(this.saved, decoding.readVarUint(decoder))
+          const n = decoding.readVarUint(decoder)
+          this.savedHistory.push(n)
+          this.saved = Math.max(this.saved, n)
         } else if (type === 2 && decoding.readVarUint(decoder) === 0) {
           this.denied.push(decoding.readVarString(decoder))
         }

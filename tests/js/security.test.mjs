@@ -248,6 +248,17 @@ test('invalid document ids and author secrets are refused before the upgrade', a
     const refused = await rawSocket(server, room, query).then((ws) => { ws.terminate(); return false }, () => true)
     assert.ok(refused, `/ws/${room}${query} was upgraded`)
   }
+  // The limits themselves are accepted.
+  for (const [room, query] of [
+    ['A-z_0-9'.repeat(9) + 'a', `?author=${'s'.repeat(16)}`],
+    ['x', `?author=${'Z_-9'.repeat(32)}&name=${encodeURIComponent('Zoë 🙂')}`]
+  ]) {
+    assert.ok(room.length <= 64)
+    const ws = await rawSocket(server, room, query)
+    await waitFor(() => ws.messages.length > 0, { message: `/ws/${room}${query} sent nothing` })
+    assert.deepEqual([...ws.messages[0].subarray(0, 2)], [0, 0], 'the first message is not SyncStep1')
+    ws.terminate()
+  }
 })
 
 test('client id bindings outlive an unload and a restart', async () => {
