@@ -219,3 +219,41 @@ test('offline edits merge when the client reconnects', async () => {
     assert.ok(text.includes(needle), `${needle} missing from ${text}`)
   }
 })
+
+test('a client too slow to read is resynced, never silently skipped', async (t) => {
+  const small = await Server.create(['--send-queue', '16'])
+  const own = []
+  try {
+    const room = docId('slow')
+    const writer = new Client(small, room)
+    const slow = new Client(small, room)
+    own.push(writer, slow)
+    await Promise.all([writer.synced(), slow.synced()])
+    // Stop reading: the kernel buffers fill, then the server's queue.
+    const firstSocket = slow.socket
+    firstSocket._socket.pause()
+    const chunk = 'y'.repeat(64 * 1024)
+    for (let i = 0; i < 300; i++) {
+      appendParagraph(writer.fragment, `${i} ${chunk}`)
+      if (i % 20 === 19) await sleep(5)
+    }
+    await sleep(500)
+    t.diagnostic(`while paused the slow client had ${slow.fragment.length} paragraphs`)
+    let frames = 0
+    firstSocket.on('message', () => { frames++ })
+    firstSocket._socket.resume()
+    await converged([writer, slow], 30000)
+    assert.equal(slow.fragment.length, 300)
+    t.diagnostic(`${frames} frames after resuming`)
+    t.diagnostic(slow.sockets.length > 1
+      ? `the slow client was closed with ${firstSocket.closeCode} and reconnected`
+      : 'the slow client caught up on its first connection')
+    // 1013 (try again) when the close frame gets through, 1006 when the
+    // connection's buffers were too full for it.
+    if (slow.sockets.length > 1) assert.ok([1013, 1006].includes(firstSocket.closeCode), `closed with ${firstSocket.closeCode} ${firstSocket.closeReason}`)
+    assert.equal(writer.sockets.length, 1, 'the writer was disconnected')
+  } finally {
+    for (const c of own) c.destroy()
+    await small.dispose()
+  }
+})
