@@ -11,6 +11,7 @@ use yrs::{
     Doc, GetString, Map, MapRef, Out, ReadTxn, StateVector, Transact, Update, XmlFragmentRef,
 };
 
+use crate::authorship::{Applied, BodyCounter};
 use crate::error::{Error, Result};
 use crate::schema;
 use crate::update::DecodedUpdate;
@@ -72,12 +73,13 @@ impl ClientBindings {
     }
 }
 
-/// The document and its client bindings.
+/// The document, its client bindings and the body counter of authorship.
 pub struct Document {
     doc: Doc,
     content: XmlFragmentRef,
     meta: MapRef,
     bindings: ClientBindings,
+    counter: Arc<BodyCounter>,
 }
 
 impl Default for Document {
@@ -101,11 +103,14 @@ impl Document {
         let content = doc.get_or_insert_xml_fragment(schema::CONTENT);
         let meta = doc.get_or_insert_map(schema::META);
         doc.get_or_insert_array(schema::CHAT);
+        let counter = Arc::new(BodyCounter::default());
+        BodyCounter::observe(&counter, &content);
         Self {
             doc,
             content,
             meta,
             bindings: ClientBindings::default(),
+            counter,
         }
     }
 
@@ -119,6 +124,9 @@ impl Document {
             .apply_update(update)
             .map_err(|e| Error::CorruptState(e.to_string()))?;
         document.bindings = bindings;
+        document
+            .counter
+            .reset(&document.content, &document.doc.transact());
         Ok(document)
     }
 
@@ -132,7 +140,7 @@ impl Document {
     /// Fails with [`Error::Impersonation`] without touching the document, or
     /// with [`Error::ApplyFailed`] when yrs failed part-way: the document must
     /// then be rebuilt from stored state.
-    pub fn apply(&mut self, update: DecodedUpdate, author: &AuthorId) -> Result<()> {
+    pub fn apply(&mut self, update: DecodedUpdate, author: &AuthorId) -> Result<Applied> {
         self.authorize(&update, author)?;
         let writers = update.writers().to_vec();
         let (_, update) = update.into_update();
@@ -141,11 +149,11 @@ impl Document {
             .apply_update(update)
             .map_err(|e| Error::ApplyFailed(e.to_string()))?;
         self.bindings.bind(&writers, author);
-        Ok(())
+        Ok(self.counter.finish(&self.content, &self.doc.transact()))
     }
 
     /// Replays a stored log entry; bindings are taken as they were recorded.
-    pub fn replay(&mut self, update: &[u8], author: &AuthorId) -> Result<()> {
+    pub fn replay(&mut self, update: &[u8], author: &AuthorId) -> Result<Applied> {
         let decoded = DecodedUpdate::decode(bytes::Bytes::copy_from_slice(update))
             .map_err(|e| Error::CorruptState(e.to_string()))?;
         let writers = decoded.writers().to_vec();
@@ -155,7 +163,12 @@ impl Document {
             .apply_update(update)
             .map_err(|e| Error::CorruptState(e.to_string()))?;
         self.bindings.bind(&writers, author);
-        Ok(())
+        Ok(self.counter.finish(&self.content, &self.doc.transact()))
+    }
+
+    /// The body's length in UTF-16 units.
+    pub fn body_len(&self) -> u64 {
+        self.counter.length()
     }
 
     /// The encoded state vector.

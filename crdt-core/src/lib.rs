@@ -7,6 +7,8 @@
 //! - [`protocol`]: the y-protocols wire codec, one message per frame, plus Saved.
 //! - [`update`]: decoding and validating Yjs updates before yrs applies them.
 //! - [`document`]: a group document and the author that owns each Yjs client id.
+//! - [`authorship`]: characters inserted and deleted per update, per-author
+//!   statistics, and the author of every character in the body.
 //! - [`presence`]: awareness states with expiry on an injected clock.
 //! - [`session`]: the sans-IO sync session: a [`Room`] per document, a
 //!   [`Session`] per connection.
@@ -18,6 +20,7 @@
 //! - [`templates`]: structured starting documents.
 //! - [`error`]: the crate's error type.
 
+pub mod authorship;
 pub mod document;
 pub mod error;
 pub mod export;

@@ -165,7 +165,16 @@ fn read_text<T: ReadTxn>(text: &XmlTextRef, txn: &T, out: &mut Vec<Node>) {
                 marks
             })
             .unwrap_or_default();
-        out.push(Node::text(s, marks));
+        // Yjs merges neighbouring chunks with equal attributes into one
+        // delta op; yrs can leave them apart around formatting markers.
+        match out.last_mut() {
+            Some(last)
+                if last.kind == "text" && last.marks.as_deref().unwrap_or_default() == marks =>
+            {
+                last.text.get_or_insert_with(String::new).push_str(s);
+            }
+            _ => out.push(Node::text(s, marks)),
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! The document schema shared with the web client and y-prosemirror.
 
-use yrs::{Doc, Options};
+use yrs::{Doc, OffsetKind, Options};
 
 /// Root XmlFragment holding the body in y-prosemirror's encoding.
 pub const CONTENT: &str = "content";
@@ -27,7 +27,11 @@ pub const NODES: &[&str] = &[
 /// Mark names, stored as XmlText formatting attributes.
 pub const MARKS: &[&str] = &["strong", "em", "code", "link", "strike", "underline"];
 
-/// A new empty document with garbage collection on, as y-websocket servers keep them.
+/// A new empty document with garbage collection on, as y-websocket servers
+/// keep them, and indices in UTF-16 units, as Yjs counts them.
 pub fn new_doc() -> Doc {
-    Doc::with_options(Options::default())
+    Doc::with_options(Options {
+        offset_kind: OffsetKind::Utf16,
+        ..Options::default()
+    })
 }

@@ -143,7 +143,7 @@ impl Room {
     /// Applies an accepted update to the document. On
     /// [`crate::Error::ApplyFailed`] the document may hold part of the update
     /// and must be replaced (see [`Room::replace_document`]).
-    pub fn apply(&mut self, incoming: IncomingUpdate) -> Result<()> {
+    pub fn apply(&mut self, incoming: IncomingUpdate) -> Result<crate::authorship::Applied> {
         self.document.apply(incoming.update, &incoming.author)
     }
 

@@ -147,7 +147,7 @@ pub async fn list_docs(State(app): State<AppState>) -> Result<Json<Vec<DocSummar
     Ok(Json(docs))
 }
 
-async fn stored_meta(app: &AppState, id: &str) -> Result<DocMeta, ApiError> {
+pub(crate) async fn stored_meta(app: &AppState, id: &str) -> Result<DocMeta, ApiError> {
     checked_id(id)?;
     app.store
         .get_meta(id)
@@ -165,7 +165,7 @@ pub async fn get_doc(
     let authors: Vec<_> = snapshot
         .authors
         .iter()
-        .map(|a| json!({ "author_id": a, "name": app.identity.name(a) }))
+        .map(|a| json!({ "author_id": a, "name": crate::insights::name_of(&meta, a), "color": crate::insights::color_of(a) }))
         .collect();
     Ok(Json(json!({
         "id": id,
@@ -187,6 +187,8 @@ pub async fn get_doc(
 pub struct ExportQuery {
     /// A revision to export instead of the current state.
     rev: Option<u64>,
+    /// `1` colours an HTML export by author and adds a legend.
+    authorship: Option<u8>,
 }
 
 /// `GET /api/v1/docs/{id}/export/{fmt}[?rev=N]`.
@@ -203,22 +205,25 @@ pub async fn export_doc(
         Some(rev) => history::document_at(&app.store, &id, rev).await?,
         None => {
             let snapshot = app.registry.read(&id).await.map_err(ApiError::internal)?;
-            Document::from_checkpoint(&snapshot.state, Default::default())
+            Document::from_checkpoint(&snapshot.state, snapshot.bindings)
                 .map_err(|e| ApiError::internal(e.to_string()))?
         }
     };
-    let title = document.title().unwrap_or(meta.title);
-    let body = crdt_core::model::read_body(&document);
-    drop(document);
+    let coloured = format == ExportFormat::Html && query.authorship == Some(1);
+    let title = document.title().unwrap_or_else(|| meta.title.clone());
     let name = if title.is_empty() {
         id.clone()
     } else {
         title.clone()
     };
-    let bytes = tokio::task::spawn_blocking(move || export::render(format, &body, &title, None))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        let body = crdt_core::model::read_body(&document);
+        let authorship = coloured.then(|| crate::insights::authorship_of(&document, &meta));
+        export::render(format, &body, &title, authorship.as_ref())
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|e| ApiError::internal(e.to_string()))?;
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_owned()),

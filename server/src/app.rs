@@ -16,7 +16,7 @@ use crate::doc::{Context, Registry};
 use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::{api, web, ws};
+use crate::{api, insights, web, ws};
 
 /// Largest HTTP request body accepted (imports).
 const MAX_BODY: usize = 8 << 20;
@@ -75,6 +75,8 @@ pub fn app(state: AppState) -> Router {
         .route("/docs/{id}", get(api::get_doc))
         .route("/docs/{id}/export/{format}", get(api::export_doc))
         .route("/docs/{id}/import", post(api::import_doc))
+        .route("/docs/{id}/contributions", get(insights::contributions))
+        .route("/docs/{id}/history", get(insights::history))
         .route("/templates", get(api::list_templates));
     Router::new()
         .nest("/api/v1", api)

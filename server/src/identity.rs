@@ -4,8 +4,7 @@
 //! a stable author id with an HMAC under a server key, so the id cannot be
 //! chosen by a client and the secret never leaves the server.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crdt_core::AuthorId;
 use hmac::{KeyInit, Mac};
@@ -20,12 +19,10 @@ pub const ANONYMOUS: &str = "anonymous";
 
 const KEY_SETTING: &str = "server_key";
 
-/// Maps author secrets to author ids and remembers display names.
+/// Maps author secrets to author ids.
 #[derive(Debug)]
 pub struct Identity {
     key: Vec<u8>,
-    /// Display names by author id. The lock guards a plain map, held briefly.
-    names: RwLock<HashMap<AuthorId, String>>,
 }
 
 impl Identity {
@@ -40,10 +37,7 @@ impl Identity {
                 key
             }
         };
-        Ok(Self {
-            key,
-            names: RwLock::default(),
-        })
+        Ok(Self { key })
     }
 
     /// HMAC-SHA256 of `message` under the server key.
@@ -71,24 +65,6 @@ impl Identity {
             "a{}",
             &hex::encode(self.sign(&message))[..15]
         )))
-    }
-
-    /// Remembers an author's display name (trimmed to 64 characters).
-    pub fn remember_name(&self, author: &AuthorId, name: &str) {
-        let name: String = name
-            .trim()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(64)
-            .collect();
-        if !name.is_empty() {
-            self.names.write().unwrap().insert(author.clone(), name);
-        }
-    }
-
-    /// An author's display name, if known.
-    pub fn name(&self, author: &str) -> Option<String> {
-        self.names.read().unwrap().get(author).cloned()
     }
 }
 

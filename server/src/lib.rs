@@ -10,6 +10,7 @@
 //!   acknowledgements) and the registry that loads and unloads them.
 //! - [`store`]: the `Store` trait, the sled store and an in-memory store.
 //! - [`api`]: the JSON HTTP API under `/api/v1`, `/healthz`, `/metrics`.
+//! - [`insights`]: contributions per author, the revision history, authorship colours.
 //! - [`identity`]: author ids from author secrets.
 //! - [`web`]: the embedded web client.
 //! - [`metrics`], [`error`], [`ids`]: Prometheus metrics, HTTP errors, document ids.
@@ -22,6 +23,7 @@ pub mod error;
 pub mod history;
 pub mod identity;
 pub mod ids;
+pub mod insights;
 pub mod metrics;
 pub mod store;
 pub mod web;

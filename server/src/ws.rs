@@ -55,19 +55,35 @@ pub async fn upgrade(
         })?,
         None => Arc::from(ANONYMOUS),
     };
-    if let Some(name) = &params.name {
-        app.identity.remember_name(&author, name);
-    }
+    let name = params.name.as_deref().and_then(clean_name);
     let acks = params.acks.as_deref() == Some("1");
     let limit = app.config.max_message_bytes;
     Ok(ws
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection(socket, app, doc, author, acks))
+        .on_upgrade(move |socket| connection(socket, app, doc, author, name, acks))
         .into_response())
 }
 
-async fn connection(socket: WebSocket, app: AppState, doc: String, author: AuthorId, acks: bool) {
+/// A display name: trimmed, without control characters, at most 64 characters.
+fn clean_name(name: &str) -> Option<String> {
+    let name: String = name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+async fn connection(
+    socket: WebSocket,
+    app: AppState,
+    doc: String,
+    author: AuthorId,
+    name: Option<String>,
+    acks: bool,
+) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     app.metrics.connections.inc();
     app.metrics.connections_total.inc();
@@ -78,6 +94,7 @@ async fn connection(socket: WebSocket, app: AppState, doc: String, author: Autho
         Join {
             conn,
             author,
+            name,
             read_only: false,
             acks,
             tx: tx.clone(),
@@ -96,7 +113,6 @@ async fn connection(socket: WebSocket, app: AppState, doc: String, author: Autho
             last_seen: last_seen.clone(),
             ping: Duration::from_secs(app.config.ping_secs.max(1)),
             timeout: Duration::from_secs(app.config.idle_timeout_secs.max(1)),
-            shutdown: app.shutdown.clone(),
             dropped: dropped.clone(),
         },
     ));
@@ -160,7 +176,6 @@ struct Writer {
     last_seen: Arc<AtomicU64>,
     ping: Duration,
     timeout: Duration,
-    shutdown: CancellationToken,
     dropped: CancellationToken,
 }
 
@@ -174,7 +189,6 @@ async fn write_loop(
     let close = loop {
         let outbound = tokio::select! {
             biased;
-            _ = w.shutdown.cancelled() => break Some((close::GOING_AWAY, "server shutting down".to_owned())),
             outbound = rx.recv() => outbound,
             _ = w.dropped.cancelled() => break Some((close::TRY_AGAIN, "too slow; reconnect to resync".to_owned())),
             _ = ping.tick() => {

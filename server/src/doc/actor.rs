@@ -19,6 +19,7 @@ use super::registry::{DocMap, retire};
 use super::{Control, FromConn, Join, Outbound, Snapshot, close};
 use crate::metrics::Metrics;
 use crate::store::{Checkpoint, DocMeta, LogEntry, Store, StoreError};
+use crdt_core::authorship::Stats;
 
 /// At most this many queued messages are taken before a batch is committed.
 const MAX_BATCH: usize = 512;
@@ -65,6 +66,8 @@ pub(crate) struct Actor {
     bytes_since_checkpoint: u64,
     meta: DocMeta,
     meta_stored: bool,
+    /// Per-author statistics of the whole history, applied entries included.
+    stats: Stats,
     retry_at: Option<Instant>,
     idle_since: Option<Instant>,
     started: Instant,
@@ -102,6 +105,7 @@ impl Actor {
             bytes_since_checkpoint: 0,
             meta: DocMeta::default(),
             meta_stored: false,
+            stats: Stats::default(),
             retry_at: None,
             idle_since: None,
             started: Instant::now(),
@@ -179,10 +183,12 @@ impl Actor {
             key: self.id.clone(),
             reason: e.to_string(),
         };
+        self.stats = Stats::default();
         let mut document = match stored.checkpoint {
             Some(checkpoint) => {
                 self.checkpoint_seq = checkpoint.seq;
                 self.next_seq = checkpoint.seq + 1;
+                self.stats = checkpoint.stats;
                 Document::from_checkpoint(&checkpoint.state, checkpoint.bindings)
                     .map_err(corrupt)?
             }
@@ -192,6 +198,7 @@ impl Actor {
             document
                 .replay(&entry.update, &Arc::from(entry.author.as_str()))
                 .map_err(corrupt)?;
+            self.stats.record(&entry.author, entry.ts, entry.applied);
             self.next_seq = entry.seq + 1;
             self.bytes_since_checkpoint += entry.update.len() as u64;
         }
@@ -228,6 +235,13 @@ impl Actor {
                     revision: self.next_seq - 1,
                     connections: self.conns.len(),
                     authors: self.room.document().bindings().authors(),
+                    bindings: self.room.document().bindings().clone(),
+                    online: self
+                        .conns
+                        .values()
+                        .map(|c| c.session.author().to_string())
+                        .collect(),
+                    stats: self.stats.clone(),
                 });
             }
         }
@@ -237,11 +251,18 @@ impl Actor {
         let Join {
             conn,
             author,
+            name,
             read_only,
             acks,
             tx,
             dropped,
         } = join;
+        if let Some(name) = name
+            && self.meta.names.get(&*author) != Some(&name)
+        {
+            // Stored with the metadata at the next append.
+            self.meta.names.insert(author.to_string(), name);
+        }
         for frame in self.room.greeting() {
             if tx.try_send(Outbound::Frame(frame)).is_err() {
                 return;
@@ -372,11 +393,13 @@ impl Actor {
             let bytes = incoming.update.bytes().clone();
             let author = incoming.author.to_string();
             match self.room.apply(incoming) {
-                Ok(()) => {
+                Ok(applied) => {
+                    self.stats.record(&author, ts, applied);
                     self.unsaved.push(LogEntry {
                         seq: self.next_seq,
                         ts,
                         author,
+                        applied,
                         update: bytes.clone(),
                     });
                     self.next_seq += 1;
@@ -518,6 +541,7 @@ impl Actor {
             seq,
             state: document.encode_state(),
             bindings: document.bindings().clone(),
+            stats: self.stats.clone(),
         };
         self.meta.size = checkpoint.state.len() as u64;
         match self.context.store.checkpoint(&self.id, &checkpoint).await {
@@ -538,13 +562,16 @@ impl Actor {
             crdt_core::DecodedUpdate::decode(Bytes::from(update)).map_err(|e| e.to_string())?;
         let bytes = decoded.bytes().clone();
         let document = self.room.document_mut();
-        document
+        let applied = document
             .apply(decoded, &author)
             .map_err(|e| e.to_string())?;
+        let ts = wall_ms();
+        self.stats.record(&author, ts, applied);
         self.unsaved.push(LogEntry {
             seq: self.next_seq,
-            ts: wall_ms(),
+            ts,
             author: author.to_string(),
+            applied,
             update: bytes.clone(),
         });
         self.next_seq += 1;

@@ -48,6 +48,8 @@ pub struct Join {
     pub conn: u64,
     /// The author the connection writes as.
     pub author: AuthorId,
+    /// The display name it gave, if any.
+    pub name: Option<String>,
     /// Whether its updates are refused.
     pub read_only: bool,
     /// Whether it asked for Saved acknowledgements.
@@ -69,6 +71,12 @@ pub struct Snapshot {
     pub connections: usize,
     /// Every author bound to a client id, i.e. everyone who wrote.
     pub authors: Vec<String>,
+    /// Which author owns each Yjs client id.
+    pub bindings: crdt_core::ClientBindings,
+    /// Authors with an open connection.
+    pub online: std::collections::BTreeSet<String>,
+    /// Per-author statistics of the whole history.
+    pub stats: crdt_core::authorship::Stats,
 }
 
 /// Control messages, sent under the registry lock (see [`Registry`]).

@@ -2,6 +2,10 @@
 
 use bytes::Bytes;
 use crdt_core::ClientBindings;
+use crdt_core::authorship::{Applied, Stats};
+
+/// Fixed bytes before a log entry's author.
+const HEADER: usize = 18;
 
 use super::{Checkpoint, LogEntry, StoreError};
 
@@ -37,11 +41,13 @@ fn corrupt(key: &[u8], reason: &str) -> StoreError {
     }
 }
 
-/// `ts (u64 BE) | author length (u16 BE) | author | update`.
+/// `ts (u64 BE) | inserted (u32 BE) | deleted (u32 BE) | author length (u16 BE) | author | update`.
 pub fn encode_entry(entry: &LogEntry) -> Vec<u8> {
     let author = entry.author.as_bytes();
-    let mut out = Vec::with_capacity(10 + author.len() + entry.update.len());
+    let mut out = Vec::with_capacity(HEADER + author.len() + entry.update.len());
     out.extend_from_slice(&entry.ts.to_be_bytes());
+    out.extend_from_slice(&(entry.applied.inserted.min(u32::MAX as u64) as u32).to_be_bytes());
+    out.extend_from_slice(&(entry.applied.deleted.min(u32::MAX as u64) as u32).to_be_bytes());
     out.extend_from_slice(&(author.len() as u16).to_be_bytes());
     out.extend_from_slice(author);
     out.extend_from_slice(&entry.update);
@@ -52,21 +58,40 @@ pub fn encode_entry(entry: &LogEntry) -> Vec<u8> {
 pub fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogEntry, StoreError> {
     let seq = seq_of(key)?;
     let short = || corrupt(key, "truncated log entry");
-    let ts = u64::from_be_bytes(value.get(..8).ok_or_else(short)?.try_into().unwrap());
-    let len = u16::from_be_bytes(value.get(8..10).ok_or_else(short)?.try_into().unwrap()) as usize;
-    let author = value.get(10..10 + len).ok_or_else(short)?;
+    let header = value.get(..HEADER).ok_or_else(short)?;
+    let ts = u64::from_be_bytes(header[..8].try_into().unwrap());
+    let inserted = u32::from_be_bytes(header[8..12].try_into().unwrap());
+    let deleted = u32::from_be_bytes(header[12..16].try_into().unwrap());
+    let len = u16::from_be_bytes(header[16..18].try_into().unwrap()) as usize;
+    let author = value.get(HEADER..HEADER + len).ok_or_else(short)?;
     let author = std::str::from_utf8(author).map_err(|_| corrupt(key, "author is not UTF-8"))?;
     Ok(LogEntry {
         seq,
         ts,
         author: author.to_owned(),
-        update: Bytes::copy_from_slice(&value[10 + len..]),
+        applied: Applied {
+            inserted: inserted.into(),
+            deleted: deleted.into(),
+        },
+        update: Bytes::copy_from_slice(&value[HEADER + len..]),
     })
 }
 
-/// `bindings JSON length (u32 BE) | bindings JSON | state`.
+/// The JSON part of a checkpoint.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CheckpointHeader {
+    bindings: ClientBindings,
+    #[serde(default)]
+    stats: Stats,
+}
+
+/// `header JSON length (u32 BE) | header JSON | state`.
 pub fn encode_checkpoint(checkpoint: &Checkpoint) -> Vec<u8> {
-    let bindings = serde_json::to_vec(&checkpoint.bindings).expect("bindings serialize");
+    let header = CheckpointHeader {
+        bindings: checkpoint.bindings.clone(),
+        stats: checkpoint.stats.clone(),
+    };
+    let bindings = serde_json::to_vec(&header).expect("checkpoint header serializes");
     let mut out = Vec::with_capacity(4 + bindings.len() + checkpoint.state.len());
     out.extend_from_slice(&(bindings.len() as u32).to_be_bytes());
     out.extend_from_slice(&bindings);
@@ -80,12 +105,13 @@ pub fn decode_checkpoint(key: &[u8], value: &[u8]) -> Result<Checkpoint, StoreEr
     let short = || corrupt(key, "truncated checkpoint");
     let len = u32::from_be_bytes(value.get(..4).ok_or_else(short)?.try_into().unwrap()) as usize;
     let json = value.get(4..4 + len).ok_or_else(short)?;
-    let bindings: ClientBindings =
+    let header: CheckpointHeader =
         serde_json::from_slice(json).map_err(|e| corrupt(key, &e.to_string()))?;
     Ok(Checkpoint {
         seq,
         state: value[4 + len..].to_vec(),
-        bindings,
+        bindings: header.bindings,
+        stats: header.stats,
     })
 }
 
@@ -99,6 +125,10 @@ mod tests {
             seq: 42,
             ts: 1_700_000_000_000,
             author: "a1b2".into(),
+            applied: Applied {
+                inserted: 3,
+                deleted: 1,
+            },
             update: Bytes::from_static(&[0, 0]),
         };
         let k = key("doc-1", 42);
@@ -107,12 +137,13 @@ mod tests {
             seq: 42,
             state: vec![1, 2, 3],
             bindings: ClientBindings::default(),
+            stats: Stats::default(),
         };
         assert_eq!(
             decode_checkpoint(&k, &encode_checkpoint(&checkpoint)).unwrap(),
             checkpoint
         );
-        assert!(decode_entry(&k, &[0; 9]).is_err());
+        assert!(decode_entry(&k, &[0; 17]).is_err());
         assert!(decode_checkpoint(&k, &[0, 0, 0, 9, 1]).is_err());
     }
 

@@ -11,6 +11,7 @@ mod sled_store;
 use async_trait::async_trait;
 use bytes::Bytes;
 use crdt_core::ClientBindings;
+use crdt_core::authorship::{Applied, Stats};
 use serde::{Deserialize, Serialize};
 
 pub use memory::MemoryStore;
@@ -47,6 +48,8 @@ pub struct LogEntry {
     pub ts: u64,
     /// The author id the server vouches for.
     pub author: String,
+    /// Body characters the update inserted and deleted.
+    pub applied: Applied,
     /// The Yjs v1 update.
     pub update: Bytes,
 }
@@ -60,6 +63,8 @@ pub struct Checkpoint {
     pub state: Vec<u8>,
     /// Which author owns each Yjs client id.
     pub bindings: ClientBindings,
+    /// Per-author statistics of the history up to `seq`.
+    pub stats: Stats,
 }
 
 /// What loading a document reads: the newest checkpoint and the log after it.
@@ -90,6 +95,9 @@ pub struct DocMeta {
     pub revisions: u64,
     /// Size of the encoded state in bytes, as of the last checkpoint or unload.
     pub size: u64,
+    /// Display names of the authors who connected, by author id.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 /// Where documents live.

@@ -1,0 +1,302 @@
+//! Authorship: how many body characters each update inserted and deleted,
+//! per-author statistics over time, and the author of every character now in
+//! the body. Characters are counted in UTF-16 units, as Yjs counts them.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use yrs::types::xml::XmlOut;
+use yrs::types::{Change, DeepObservable, Delta, Event};
+use yrs::{Any, Out, ReadTxn, Snapshot, StateVector, Text, Transact, XmlFragment, XmlFragmentRef};
+
+use crate::document::Document;
+
+/// Body characters one update inserted and deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Applied {
+    /// Characters inserted into the body.
+    pub inserted: u64,
+    /// Characters deleted from the body (anyone's).
+    pub deleted: u64,
+}
+
+/// Counts body changes per transaction through a deep observer on `content`.
+#[derive(Debug, Default)]
+pub(crate) struct BodyCounter {
+    inserted: AtomicU64,
+    deleted_text: AtomicU64,
+    removed_nodes: AtomicBool,
+    /// Body length in UTF-16 units, kept exact across transactions.
+    length: AtomicU64,
+}
+
+impl BodyCounter {
+    /// Installs the observer on the body fragment.
+    pub(crate) fn observe(counter: &Arc<BodyCounter>, content: &XmlFragmentRef) {
+        let counter = counter.clone();
+        content.observe_deep("quire-authorship", move |txn, events| {
+            for event in events.iter() {
+                match event {
+                    Event::XmlText(e) => {
+                        for delta in e.delta(txn) {
+                            match delta {
+                                Delta::Inserted(Out::Any(Any::String(s)), _) => {
+                                    counter.inserted.fetch_add(utf16_len(s), Ordering::Relaxed);
+                                }
+                                Delta::Deleted(n) => {
+                                    counter
+                                        .deleted_text
+                                        .fetch_add(u64::from(*n), Ordering::Relaxed);
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    Event::XmlFragment(e) => {
+                        for change in e.delta(txn) {
+                            match change {
+                                Change::Added(nodes) => {
+                                    let added: u64 = nodes.iter().map(|n| out_len(n, txn)).sum();
+                                    counter.inserted.fetch_add(added, Ordering::Relaxed);
+                                }
+                                Change::Removed(_) => {
+                                    counter.removed_nodes.store(true, Ordering::Relaxed)
+                                }
+                                Change::Retain(_) => {}
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+    }
+
+    /// Sets the known body length (after loading).
+    pub(crate) fn reset(&self, content: &XmlFragmentRef, txn: &impl ReadTxn) {
+        self.length
+            .store(fragment_len(content, txn), Ordering::Relaxed);
+        self.take_counts();
+    }
+
+    fn take_counts(&self) -> (u64, u64, bool) {
+        (
+            self.inserted.swap(0, Ordering::Relaxed),
+            self.deleted_text.swap(0, Ordering::Relaxed),
+            self.removed_nodes.swap(false, Ordering::Relaxed),
+        )
+    }
+
+    /// What the last transaction did. When it removed whole nodes their text
+    /// is no longer reachable, so the body is measured and the difference is
+    /// what they held.
+    pub(crate) fn finish(&self, content: &XmlFragmentRef, txn: &impl ReadTxn) -> Applied {
+        let (inserted, deleted_text, removed_nodes) = self.take_counts();
+        let before = self.length.load(Ordering::Relaxed);
+        let after = if removed_nodes {
+            fragment_len(content, txn)
+        } else {
+            (before + inserted).saturating_sub(deleted_text)
+        };
+        self.length.store(after, Ordering::Relaxed);
+        Applied {
+            inserted,
+            deleted: (before + inserted).saturating_sub(after),
+        }
+    }
+
+    /// The body length in UTF-16 units.
+    pub(crate) fn length(&self) -> u64 {
+        self.length.load(Ordering::Relaxed)
+    }
+}
+
+fn utf16_len(s: &str) -> u64 {
+    s.encode_utf16().count() as u64
+}
+
+fn out_len<T: ReadTxn>(node: &Out, txn: &T) -> u64 {
+    match node {
+        Out::YXmlText(text) => u64::from(text.len(txn)),
+        Out::YXmlElement(element) => element.children(txn).map(|c| xml_len(&c, txn)).sum(),
+        Out::YXmlFragment(fragment) => fragment_len(fragment, txn),
+        _ => 0,
+    }
+}
+
+fn xml_len<T: ReadTxn>(node: &XmlOut, txn: &T) -> u64 {
+    match node {
+        XmlOut::Text(text) => u64::from(text.len(txn)),
+        XmlOut::Element(element) => element.children(txn).map(|c| xml_len(&c, txn)).sum(),
+        XmlOut::Fragment(fragment) => fragment_len(fragment, txn),
+    }
+}
+
+fn fragment_len<T: ReadTxn>(fragment: &XmlFragmentRef, txn: &T) -> u64 {
+    fragment.children(txn).map(|c| xml_len(&c, txn)).sum()
+}
+
+/// Minutes since the Unix epoch.
+fn minute(ts_ms: u64) -> u64 {
+    ts_ms / 60_000
+}
+
+/// One author's totals.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorStats {
+    /// Characters inserted into the body.
+    pub inserted: u64,
+    /// Characters deleted from the body.
+    pub deleted: u64,
+    /// Updates accepted from this author.
+    pub edits: u64,
+    /// Distinct minutes with at least one edit.
+    pub active_minutes: u64,
+    /// First edit, ms since the epoch.
+    pub first_edit: u64,
+    /// Last edit, ms since the epoch.
+    pub last_edit: u64,
+}
+
+/// Per-author statistics of a document's whole history, updated per log
+/// entry and kept with checkpoints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Totals by author id.
+    pub authors: BTreeMap<String, AuthorStats>,
+    /// Characters inserted and deleted per minute (since the epoch) per author.
+    pub minutes: BTreeMap<u64, BTreeMap<String, (u64, u64)>>,
+}
+
+impl Stats {
+    /// Records one accepted update.
+    pub fn record(&mut self, author: &str, ts_ms: u64, applied: Applied) {
+        let entry = self.authors.entry(author.to_owned()).or_default();
+        let m = minute(ts_ms);
+        if entry.edits == 0 {
+            entry.first_edit = ts_ms;
+        }
+        if entry.edits == 0 || minute(entry.last_edit) != m {
+            entry.active_minutes += 1;
+        }
+        entry.edits += 1;
+        entry.inserted += applied.inserted;
+        entry.deleted += applied.deleted;
+        entry.last_edit = entry.last_edit.max(ts_ms);
+        let slot = self
+            .minutes
+            .entry(m)
+            .or_default()
+            .entry(author.to_owned())
+            .or_default();
+        slot.0 += applied.inserted;
+        slot.1 += applied.deleted;
+    }
+
+    /// Inserted and deleted characters per author in buckets of `bucket_ms`,
+    /// oldest first: `(bucket start ms, author, inserted, deleted)`.
+    pub fn timeline(&self, bucket_ms: u64) -> Vec<(u64, String, u64, u64)> {
+        let bucket_ms = bucket_ms.max(60_000);
+        let mut buckets: BTreeMap<(u64, String), (u64, u64)> = BTreeMap::new();
+        for (m, authors) in &self.minutes {
+            let start = m * 60_000 / bucket_ms * bucket_ms;
+            for (author, (ins, del)) in authors {
+                let slot = buckets.entry((start, author.clone())).or_default();
+                slot.0 += ins;
+                slot.1 += del;
+            }
+        }
+        buckets
+            .into_iter()
+            .map(|((start, author), (ins, del))| (start, author, ins, del))
+            .collect()
+    }
+}
+
+/// Who wrote the characters now in the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Present {
+    /// Characters present per author id.
+    pub authors: BTreeMap<String, u64>,
+    /// Per top-level section (starting at each heading): its heading text and
+    /// characters present per author. Text before the first heading is in a
+    /// section with an empty heading.
+    pub sections: Vec<(String, BTreeMap<String, u64>)>,
+    /// The author of each character, in the order of the model's text nodes,
+    /// as runs `(author id, UTF-16 length, char count)`; `None` for text whose
+    /// client id is bound to nobody.
+    pub runs: Vec<(Option<String>, u64, u64)>,
+}
+
+/// The author of every character now in the body.
+pub fn present(document: &Document) -> Present {
+    let doc = document.doc();
+    let content = document.content();
+    let bindings = document.bindings();
+    let mut txn = doc.transact_mut();
+    let now = txn.snapshot();
+    let never = Snapshot::new(StateVector::default(), Default::default());
+    let mut out = Present::default();
+    let mut stack: Vec<(XmlOut, bool)> = Vec::new();
+    let top: Vec<XmlOut> = content.children(&txn).collect();
+    for node in top {
+        if let XmlOut::Element(e) = &node
+            && e.tag().as_ref() == "heading"
+        {
+            let mut heading = String::new();
+            for child in e.children(&txn) {
+                if let XmlOut::Text(t) = child {
+                    heading.push_str(&t.get_string(&txn));
+                }
+            }
+            out.sections.push((heading, BTreeMap::new()));
+        } else if out.sections.is_empty() {
+            out.sections.push((String::new(), BTreeMap::new()));
+        }
+        stack.push((node, true));
+        while let Some((node, _)) = stack.pop() {
+            match node {
+                XmlOut::Text(text) => {
+                    let chunks =
+                        text.diff_range(&mut txn, Some(&now), Some(&never), |change| change.id);
+                    for chunk in chunks {
+                        let Out::Any(Any::String(s)) = &chunk.insert else {
+                            continue;
+                        };
+                        let author = chunk
+                            .ychange
+                            .and_then(|id| bindings.owner(id.client.get()))
+                            .map(|a| a.to_string());
+                        let units = utf16_len(s);
+                        if let Some(a) = &author {
+                            *out.authors.entry(a.clone()).or_default() += units;
+                            let section = &mut out.sections.last_mut().expect("a section").1;
+                            *section.entry(a.clone()).or_default() += units;
+                        }
+                        let chars = s.chars().count() as u64;
+                        match out.runs.last_mut() {
+                            Some((last, u, c)) if *last == author => {
+                                *u += units;
+                                *c += chars;
+                            }
+                            _ => out.runs.push((author, units, chars)),
+                        }
+                    }
+                }
+                XmlOut::Element(e) => {
+                    let children: Vec<XmlOut> = e.children(&txn).collect();
+                    stack.extend(children.into_iter().rev().map(|c| (c, false)));
+                }
+                XmlOut::Fragment(f) => {
+                    let children: Vec<XmlOut> = f.children(&txn).collect();
+                    stack.extend(children.into_iter().rev().map(|c| (c, false)));
+                }
+            }
+        }
+    }
+    out
+}
+
+use yrs::GetString;

@@ -1,0 +1,202 @@
+//! The teacher's view: contributions per author, the revision history, and
+//! authorship for the coloured HTML export.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use crdt_core::Document;
+use crdt_core::authorship::{self, Present};
+use crdt_core::export::{AuthorRun, Authorship, LegendEntry};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::stored_meta;
+use crate::app::AppState;
+use crate::doc::Snapshot;
+use crate::error::ApiError;
+use crate::store::DocMeta;
+
+/// Colours given to authors, by a hash of their id.
+const COLORS: &[&str] = &[
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b",
+    "#bcbd22", "#7f7f7f", "#393b79", "#637939",
+];
+
+/// The colour of an author.
+pub fn color_of(author: &str) -> &'static str {
+    let hash = author.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    COLORS[(hash % COLORS.len() as u64) as usize]
+}
+
+/// The display name of an author in a document.
+pub fn name_of(meta: &DocMeta, author: &str) -> String {
+    match meta.names.get(author) {
+        Some(name) => name.clone(),
+        None if author == crdt_core::document::SYSTEM_AUTHOR => "Quire".to_owned(),
+        None => author.to_owned(),
+    }
+}
+
+/// Rebuilds the document of a snapshot and finds the author of every character.
+async fn present_of(snapshot: &Snapshot) -> Result<Present, ApiError> {
+    let (state, bindings) = (snapshot.state.clone(), snapshot.bindings.clone());
+    tokio::task::spawn_blocking(move || {
+        let document = Document::from_checkpoint(&state, bindings)?;
+        Ok::<_, crdt_core::Error>(authorship::present(&document))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// Query of `contributions`.
+#[derive(Debug, Deserialize)]
+pub struct ContributionsQuery {
+    /// Timeline bucket in seconds (at least 60; default 300).
+    bucket: Option<u64>,
+}
+
+/// `GET /api/v1/docs/{id}/contributions[?bucket=SECONDS]`.
+pub async fn contributions(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<ContributionsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let meta = stored_meta(&app, &id).await?;
+    let snapshot = app.registry.read(&id).await.map_err(ApiError::internal)?;
+    let present = present_of(&snapshot).await?;
+    let total: u64 = present.authors.values().sum();
+    let stats = &snapshot.stats;
+    let mut ids: Vec<&String> = stats.authors.keys().chain(present.authors.keys()).collect();
+    ids.sort();
+    ids.dedup();
+    let authors: Vec<Value> = ids
+        .iter()
+        .map(|author| {
+            let s = stats.authors.get(*author).cloned().unwrap_or_default();
+            let here = present.authors.get(*author).copied().unwrap_or(0);
+            let sections: Vec<Value> = present
+                .sections
+                .iter()
+                .map(|(heading, by)| json!({ "heading": heading, "present": by.get(*author).copied().unwrap_or(0) }))
+                .collect();
+            json!({
+                "author_id": author,
+                "name": name_of(&meta, author),
+                "color": color_of(author),
+                "present": here,
+                "share": if total == 0 { 0.0 } else { here as f64 / total as f64 },
+                "inserted": s.inserted,
+                "deleted": s.deleted,
+                "edits": s.edits,
+                "active_minutes": s.active_minutes,
+                "first_edit": s.first_edit,
+                "last_edit": s.last_edit,
+                "online": snapshot.online.contains(*author),
+                "sections": sections,
+            })
+        })
+        .collect();
+    let bucket_ms = query.bucket.unwrap_or(300).max(60) * 1000;
+    let mut buckets: BTreeMap<u64, serde_json::Map<String, Value>> = BTreeMap::new();
+    for (start, author, inserted, deleted) in stats.timeline(bucket_ms) {
+        buckets
+            .entry(start)
+            .or_default()
+            .insert(author, json!({ "inserted": inserted, "deleted": deleted }));
+    }
+    let timeline: Vec<Value> = buckets
+        .into_iter()
+        .map(|(start, authors)| json!({ "start": start, "authors": authors }))
+        .collect();
+    let sections: Vec<Value> = present
+        .sections
+        .iter()
+        .map(|(heading, by)| json!({ "heading": heading, "authors": by }))
+        .collect();
+    Ok(Json(json!({
+        "id": id,
+        "title": meta.title,
+        "revision": snapshot.revision,
+        "length": total,
+        "authors": authors,
+        "sections": sections,
+        "timeline": { "bucket_ms": bucket_ms, "buckets": timeline },
+    })))
+}
+
+/// Query of `history`.
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    /// First revision (default 1).
+    from: Option<u64>,
+    /// Page size (default 100, at most 1000).
+    limit: Option<u64>,
+}
+
+/// `GET /api/v1/docs/{id}/history[?from=R&limit=N]`: revisions, oldest first.
+pub async fn history(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<HistoryQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let meta = stored_meta(&app, &id).await?;
+    let from = query.from.unwrap_or(1).max(1);
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let entries = app.store.log_range(&id, from, from + limit - 1).await?;
+    let revisions: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "rev": e.seq,
+                "ts": e.ts,
+                "author": e.author,
+                "name": name_of(&meta, &e.author),
+                "color": color_of(&e.author),
+                "inserted": e.applied.inserted,
+                "deleted": e.applied.deleted,
+            })
+        })
+        .collect();
+    let next = entries
+        .last()
+        .map(|e| e.seq + 1)
+        .filter(|&n| n <= meta.revisions);
+    Ok(Json(json!({
+        "id": id,
+        "revisions": meta.revisions,
+        "from": from,
+        "items": revisions,
+        "next": next,
+    })))
+}
+
+/// Authorship of a document for the coloured HTML export.
+pub fn authorship_of(document: &Document, meta: &DocMeta) -> Authorship {
+    let present = authorship::present(document);
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut legend = Vec::new();
+    let runs = present
+        .runs
+        .iter()
+        .map(|(author, _units, chars)| AuthorRun {
+            author: author.as_ref().map(|a| {
+                *index.entry(a.clone()).or_insert_with(|| {
+                    legend.push(LegendEntry {
+                        name: name_of(meta, a),
+                        color: color_of(a).to_owned(),
+                    });
+                    legend.len() - 1
+                })
+            }),
+            chars: *chars as usize,
+        })
+        .collect();
+    Authorship {
+        authors: legend,
+        runs,
+    }
+}
