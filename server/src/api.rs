@@ -1,25 +1,19 @@
 //! The JSON HTTP API under `/api/v1`.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use crdt_core::document::SYSTEM_AUTHOR;
-use crdt_core::export::{self, ExportFormat};
+use crdt_core::AuthorId;
+use crdt_core::export::ExportFormat;
 use crdt_core::import::{self, ImportFormat, WriteMode};
-use crdt_core::templates::Template;
-use crdt_core::{AuthorId, Document};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::history;
 use crate::identity::ANONYMOUS;
-use crate::ids::{new_doc_id, valid_doc_id};
+use crate::service;
 use crate::store::DocMeta;
 
 /// Body of `POST /docs`.
@@ -39,27 +33,6 @@ pub struct DocSummary {
     meta: DocMeta,
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// A random Yjs client id for an edit the server makes.
-fn server_client_id() -> u64 {
-    rand::rng().random_range(1..(1u64 << 53))
-}
-
-fn checked_id(id: &str) -> Result<(), ApiError> {
-    if valid_doc_id(id) {
-        Ok(())
-    } else {
-        Err(ApiError::bad_request(
-            "invalid document id: use 1 to 64 of A-Z a-z 0-9 - _",
-        ))
-    }
-}
-
 /// `POST /api/v1/docs`: creates a document, from a template if asked.
 pub async fn create_doc(
     State(app): State<AppState>,
@@ -70,60 +43,13 @@ pub async fn create_doc(
         template,
         group,
     } = body.map(|Json(b)| b).unwrap_or_default();
-    if group.is_some() {
-        return Err(ApiError::bad_request(
-            "groups are not configured on this server",
-        ));
-    }
-    let title = title.unwrap_or_default().trim().to_owned();
-    if title.chars().count() > 200 {
-        return Err(ApiError::bad_request("title is longer than 200 characters"));
-    }
-    let template = match template.as_deref() {
-        None => Template::Blank,
-        Some(t) => t
-            .parse::<Template>()
-            .map_err(|e| ApiError::bad_request(e.to_string()))?,
-    };
-    let id = new_doc_id();
-    let now = now_ms();
-    let meta = DocMeta {
-        title: title.clone(),
-        template: (template != Template::Blank).then(|| template.id().to_owned()),
-        created: now,
-        updated: now,
-        ..DocMeta::default()
-    };
-    app.store.put_meta(&id, &meta).await?;
-    let empty = Document::new();
-    let mut edits = Vec::new();
-    if template != Template::Blank {
-        edits.push(import::replace_body(
-            &empty,
-            &template.body(),
-            server_client_id(),
-        ));
-    }
-    if !title.is_empty() || template != Template::Blank {
-        edits.push(import::set_meta(
-            &empty,
-            &title,
-            meta.template.as_deref(),
-            server_client_id(),
-        ));
-    }
-    for edit in edits {
-        let update = edit.map_err(|e| ApiError::internal(e.to_string()))?;
-        app.registry
-            .edit(&id, SYSTEM_AUTHOR.into(), update)
-            .await
-            .map_err(ApiError::internal)?;
-    }
+    let (id, meta) = service::create(&app, title.as_deref(), template.as_deref(), group).await?;
     let body = json!({
         "id": id,
-        "title": title,
+        "title": meta.title,
         "template": meta.template,
-        "created": now,
+        "group": meta.group,
+        "created": meta.created,
         "url": format!("/d/{id}"),
     });
     Ok((StatusCode::CREATED, Json(body)).into_response())
@@ -147,13 +73,7 @@ pub async fn list_docs(State(app): State<AppState>) -> Result<Json<Vec<DocSummar
     Ok(Json(docs))
 }
 
-pub(crate) async fn stored_meta(app: &AppState, id: &str) -> Result<DocMeta, ApiError> {
-    checked_id(id)?;
-    app.store
-        .get_meta(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no document {id}")))
-}
+pub(crate) use service::stored_meta;
 
 /// `GET /api/v1/docs/{id}`: metadata.
 pub async fn get_doc(
@@ -191,49 +111,24 @@ pub struct ExportQuery {
     authorship: Option<u8>,
 }
 
-/// `GET /api/v1/docs/{id}/export/{fmt}[?rev=N]`.
+/// `GET /api/v1/docs/{id}/export/{fmt}[?rev=N][&authorship=1]`.
 pub async fn export_doc(
     State(app): State<AppState>,
     Path((id, format)): Path<(String, String)>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let meta = stored_meta(&app, &id).await?;
     let format: ExportFormat = format
         .parse()
         .map_err(|e: crdt_core::export::UnknownFormat| ApiError::bad_request(e.to_string()))?;
-    let document = match query.rev {
-        Some(rev) => history::document_at(&app.store, &id, rev).await?,
-        None => {
-            let snapshot = app.registry.read(&id).await.map_err(ApiError::internal)?;
-            Document::from_checkpoint(&snapshot.state, snapshot.bindings)
-                .map_err(|e| ApiError::internal(e.to_string()))?
-        }
-    };
-    let coloured = format == ExportFormat::Html && query.authorship == Some(1);
-    let title = document.title().unwrap_or_else(|| meta.title.clone());
-    let name = if title.is_empty() {
-        id.clone()
-    } else {
-        title.clone()
-    };
-    let bytes = tokio::task::spawn_blocking(move || {
-        let body = crdt_core::model::read_body(&document);
-        let authorship = coloured.then(|| crate::insights::authorship_of(&document, &meta));
-        export::render(format, &body, &title, authorship.as_ref())
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))?
-    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let exported =
+        service::export(&app, &id, format, query.rev, query.authorship == Some(1)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                export::content_disposition(&name, format.extension()),
-            ),
+            (header::CONTENT_DISPOSITION, exported.disposition),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
-        bytes,
+        exported.bytes,
     )
         .into_response())
 }
@@ -257,7 +152,6 @@ pub async fn import_doc(
     Query(query): Query<ImportQuery>,
     body: String,
 ) -> Result<Response, ApiError> {
-    stored_meta(&app, &id).await?;
     let format: ImportFormat = query
         .format
         .parse()
@@ -274,21 +168,7 @@ pub async fn import_doc(
             .map_err(ApiError::bad_request)?,
         None => ANONYMOUS.into(),
     };
-    let snapshot = app.registry.read(&id).await.map_err(ApiError::internal)?;
-    let (update, degraded) = tokio::task::spawn_blocking(move || {
-        let imported = format.read(&body);
-        let document = Document::from_checkpoint(&snapshot.state, Default::default())?;
-        let update = import::write_body(&document, &imported.doc, server_client_id(), mode)?;
-        Ok::<_, crdt_core::Error>((update, imported.degraded))
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))?
-    .map_err(|e| ApiError::internal(e.to_string()))?;
-    let revision = app
-        .registry
-        .edit(&id, author, update)
-        .await
-        .map_err(ApiError::internal)?;
+    let (revision, degraded) = service::import(&app, &id, format, mode, author, body).await?;
     Ok(Json(json!({ "id": id, "revision": revision, "degraded": degraded })).into_response())
 }
 

@@ -26,6 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web client, the websocket sync endpoint and the HTTP API.
     Serve,
+    /// Export a document, or every document, to files.
+    Export(crate::cli::ExportArgs),
+    /// Import a Markdown, text or HTML file as a new document or into one.
+    Import(crate::cli::ImportArgs),
 }
 
 /// Every server setting.

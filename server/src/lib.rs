@@ -9,6 +9,8 @@
 //! - [`doc`]: one actor per loaded document (batching, group commit, relay,
 //!   acknowledgements) and the registry that loads and unloads them.
 //! - [`store`]: the `Store` trait, the sled store and an in-memory store.
+//! - [`service`]: creating, exporting and importing documents, shared by API and CLI.
+//! - [`cli`]: `quire export` and `quire import`, on a data directory or a running server.
 //! - [`api`]: the JSON HTTP API under `/api/v1`, `/healthz`, `/metrics`.
 //! - [`insights`]: contributions per author, the revision history, authorship colours.
 //! - [`identity`]: author ids from author secrets.
@@ -17,6 +19,7 @@
 
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod doc;
 pub mod error;
@@ -25,6 +28,7 @@ pub mod identity;
 pub mod ids;
 pub mod insights;
 pub mod metrics;
+pub mod service;
 pub mod store;
 pub mod web;
 pub mod ws;

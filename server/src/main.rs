@@ -14,12 +14,21 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = cli.config;
+    // The one-shot commands report on their own; their logs show only trouble.
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    let filter = if serving || std::env::var_os("QUIRE_LOG").is_some() {
+        config.log.as_str()
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .init();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::Export(args) => quire_server::cli::export(&config, args).await,
+        Command::Import(args) => quire_server::cli::import(&config, args).await,
     }
 }
 

@@ -113,7 +113,8 @@ impl Client {
     /// Waits until every update sent so far is acknowledged as saved.
     pub async fn wait_saved(&mut self) -> bool {
         let sent = self.sent;
-        self.pump_until(Duration::from_secs(10), |c| c.saved >= sent).await
+        self.pump_until(Duration::from_secs(10), |c| c.saved >= sent)
+            .await
     }
 
     /// Waits until the server closes the connection; returns the close code.
@@ -142,7 +143,8 @@ impl Client {
             return;
         }
         if frame.starts_with(&[2, 0]) {
-            self.denied.push(String::from_utf8_lossy(&frame[3..]).into_owned());
+            self.denied
+                .push(String::from_utf8_lossy(&frame[3..]).into_owned());
             return;
         }
         match protocol::decode(&frame).expect("the server sends valid messages") {

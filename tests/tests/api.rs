@@ -26,16 +26,26 @@ async fn create_list_read_and_export() {
     let server = Server::start(dir.path(), &[]);
     let base = server.http();
     let (status, body) = curl(&[
-        "-X", "POST", &format!("{base}/api/v1/docs"),
-        "-H", "content-type: application/json",
-        "-d", r#"{"title":"Group report","template":"project-report"}"#,
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs"),
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"title":"Group report","template":"project-report"}"#,
     ]);
     assert_eq!(status, 201, "{body}");
     let id = json(&body)["id"].as_str().unwrap().to_owned();
 
     let (status, body) = curl(&[&format!("{base}/api/v1/docs")]);
     assert_eq!(status, 200);
-    assert!(json(&body).as_array().unwrap().iter().any(|d| d["id"] == id.as_str()));
+    assert!(
+        json(&body)
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["id"] == id.as_str())
+    );
 
     let (status, body) = curl(&[&format!("{base}/api/v1/docs/{id}")]);
     assert_eq!(status, 200);
@@ -45,14 +55,20 @@ async fn create_list_read_and_export() {
 
     let (status, md) = curl(&[&format!("{base}/api/v1/docs/{id}/export/md")]);
     assert_eq!(status, 200);
-    for heading in ["## Introduction", "## Method", "## Results", "## Discussion", "## References"] {
+    for heading in [
+        "## Introduction",
+        "## Method",
+        "## Results",
+        "## Discussion",
+        "## References",
+    ] {
         assert!(md.contains(heading), "{heading} in {md}");
     }
 
     // A client edit shows in the plain-text export.
     let mut client = Client::connect(&server.ws(&id, "acks=1")).await;
     let update = {
-        use yrs::{Transact, XmlFragment, XmlTextPrelim, XmlElementPrelim};
+        use yrs::{Transact, XmlElementPrelim, XmlFragment, XmlTextPrelim};
         let fragment = client.doc.get_or_insert_xml_fragment("content");
         let mut txn = client.doc.transact_mut();
         let len = fragment.len(&txn);
@@ -75,12 +91,20 @@ async fn errors_are_json_with_the_right_status() {
     let base = server.http();
     for (args, status, code) in [
         (vec![format!("{base}/api/v1/docs/nope")], 404, "not_found"),
-        (vec![format!("{base}/api/v1/docs/..%2Fetc")], 400, "bad_request"),
+        (
+            vec![format!("{base}/api/v1/docs/..%2Fetc")],
+            400,
+            "bad_request",
+        ),
         (
             vec![
-                "-X".into(), "POST".into(), format!("{base}/api/v1/docs"),
-                "-H".into(), "content-type: application/json".into(),
-                "-d".into(), r#"{"template":"nonsense"}"#.into(),
+                "-X".into(),
+                "POST".into(),
+                format!("{base}/api/v1/docs"),
+                "-H".into(),
+                "content-type: application/json".into(),
+                "-d".into(),
+                r#"{"template":"nonsense"}"#.into(),
             ],
             400,
             "bad_request",

@@ -48,7 +48,10 @@ async fn acknowledged_edits_survive_sigkill() {
 #[tokio::test]
 async fn sigterm_saves_and_exits_cleanly() {
     let dir = data_dir();
-    let mut server = Server::start(dir.path(), &["--durability", "relaxed", "--flush-interval-ms", "60000"]);
+    let mut server = Server::start(
+        dir.path(),
+        &["--durability", "relaxed", "--flush-interval-ms", "60000"],
+    );
     let mut writer = Client::connect(&server.ws("term", "")).await;
     writer.insert(0, "kept after SIGTERM").await;
     writer.pump(Duration::from_millis(200)).await;
@@ -66,11 +69,11 @@ async fn malformed_frames_close_only_their_connection() {
     let mut good = Client::connect(&url).await;
     good.insert(0, "safe").await;
     let bad_frames: [&[u8]; 5] = [
-        &[0, 2, 200, 1],                  // declares 200 bytes, has 1
-        &[0, 2, 3, 1, 1, 1],              // not a Yjs update
-        &[0, 9, 0],                       // unknown sync message
-        &[1, 5, 1, 2, 3],                 // truncated awareness
-        &[0, 2, 2, 0, 0, 7],              // trailing byte
+        &[0, 2, 200, 1],     // declares 200 bytes, has 1
+        &[0, 2, 3, 1, 1, 1], // not a Yjs update
+        &[0, 9, 0],          // unknown sync message
+        &[1, 5, 1, 2, 3],    // truncated awareness
+        &[0, 2, 2, 0, 0, 7], // trailing byte
     ];
     for frame in bad_frames {
         let mut bad = Client::connect(&url).await;
@@ -112,7 +115,13 @@ async fn impersonation_is_refused_and_changes_nothing() {
     };
     mallory.send_update(update).await;
     let code = mallory.wait_closed().await;
-    assert_eq!(code, Some(1008), "denied {:?} closed {:?}", mallory.denied, mallory.closed);
+    assert_eq!(
+        code,
+        Some(1008),
+        "denied {:?} closed {:?}",
+        mallory.denied,
+        mallory.closed
+    );
     assert_eq!(mallory.denied.len(), 1, "told why: {:?}", mallory.denied);
     let reader = Client::connect(&server.ws("owned", "")).await;
     assert_eq!(reader.text(), "mine");
@@ -130,7 +139,9 @@ async fn bad_ids_and_secrets_are_refused_before_upgrade() {
     ] {
         let err = tokio_tungstenite::connect_async(&url).await.err();
         let status = match err {
-            Some(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+            Some(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                response.status().as_u16()
+            }
             other => panic!("{url}: expected an HTTP refusal, got {other:?}"),
         };
         assert_eq!(status, 400, "{url}");

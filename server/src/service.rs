@@ -1,0 +1,182 @@
+//! What the API and the CLI both do to documents, independent of HTTP.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crdt_core::document::SYSTEM_AUTHOR;
+use crdt_core::export::{self, ExportFormat};
+use crdt_core::import::{self, ImportFormat, WriteMode};
+use crdt_core::templates::Template;
+use crdt_core::{AuthorId, Document};
+use rand::Rng;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::ids::{new_doc_id, valid_doc_id};
+use crate::store::DocMeta;
+use crate::{history, insights};
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A random Yjs client id for an edit the server makes.
+fn server_client_id() -> u64 {
+    rand::rng().random_range(1..(1u64 << 53))
+}
+
+/// Fails unless `id` is a valid document id.
+pub fn checked_id(id: &str) -> Result<(), ApiError> {
+    if valid_doc_id(id) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid document id: use 1 to 64 of A-Z a-z 0-9 - _",
+        ))
+    }
+}
+
+/// A stored document's metadata, or 404.
+pub async fn stored_meta(app: &AppState, id: &str) -> Result<DocMeta, ApiError> {
+    checked_id(id)?;
+    app.store
+        .get_meta(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no document {id}")))
+}
+
+/// Creates a document with a title and a template; returns its id.
+pub async fn create(
+    app: &AppState,
+    title: Option<&str>,
+    template: Option<&str>,
+    group: Option<String>,
+) -> Result<(String, DocMeta), ApiError> {
+    let title = title.unwrap_or_default().trim().to_owned();
+    if title.chars().count() > 200 {
+        return Err(ApiError::bad_request("title is longer than 200 characters"));
+    }
+    let template = match template {
+        None => Template::Blank,
+        Some(t) => t
+            .parse::<Template>()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?,
+    };
+    let id = new_doc_id();
+    let now = now_ms();
+    let meta = DocMeta {
+        title: title.clone(),
+        template: (template != Template::Blank).then(|| template.id().to_owned()),
+        group,
+        created: now,
+        updated: now,
+        ..DocMeta::default()
+    };
+    app.store.put_meta(&id, &meta).await?;
+    let empty = Document::new();
+    let mut edits = Vec::new();
+    if template != Template::Blank {
+        edits.push(import::replace_body(
+            &empty,
+            &template.body(),
+            server_client_id(),
+        ));
+    }
+    if !title.is_empty() || template != Template::Blank {
+        edits.push(import::set_meta(
+            &empty,
+            &title,
+            meta.template.as_deref(),
+            server_client_id(),
+        ));
+    }
+    for edit in edits {
+        let update = edit.map_err(|e| ApiError::internal(e.to_string()))?;
+        app.registry
+            .edit(&id, SYSTEM_AUTHOR.into(), update)
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    Ok((id, meta))
+}
+
+/// An exported document.
+#[derive(Debug)]
+pub struct Exported {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// A file name made from the title, with the format's extension.
+    pub filename: String,
+    /// The Content-Disposition header value.
+    pub disposition: String,
+}
+
+/// Exports a document, or its revision `rev`, in `format`.
+pub async fn export(
+    app: &AppState,
+    id: &str,
+    format: ExportFormat,
+    rev: Option<u64>,
+    authorship: bool,
+) -> Result<Exported, ApiError> {
+    let meta = stored_meta(app, id).await?;
+    let document = match rev {
+        Some(rev) => history::document_at(&app.store, id, rev).await?,
+        None => {
+            let snapshot = app.registry.read(id).await.map_err(ApiError::internal)?;
+            Document::from_checkpoint(&snapshot.state, snapshot.bindings)
+                .map_err(|e| ApiError::internal(e.to_string()))?
+        }
+    };
+    let coloured = format == ExportFormat::Html && authorship;
+    let title = document.title().unwrap_or_else(|| meta.title.clone());
+    let name = if title.is_empty() {
+        id.to_owned()
+    } else {
+        title.clone()
+    };
+    let bytes = tokio::task::spawn_blocking(move || {
+        let body = crdt_core::model::read_body(&document);
+        let authorship = coloured.then(|| insights::authorship_of(&document, &meta));
+        export::render(format, &body, &title, authorship.as_ref())
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Exported {
+        bytes,
+        filename: export::content_disposition_filename(&name, format.extension()),
+        disposition: export::content_disposition(&name, format.extension()),
+    })
+}
+
+/// Imports `body` into a document as an edit by `author`; returns the new
+/// revision and what the schema could not hold.
+pub async fn import(
+    app: &AppState,
+    id: &str,
+    format: ImportFormat,
+    mode: WriteMode,
+    author: AuthorId,
+    body: String,
+) -> Result<(u64, Vec<String>), ApiError> {
+    stored_meta(app, id).await?;
+    let snapshot = app.registry.read(id).await.map_err(ApiError::internal)?;
+    let (update, degraded) = tokio::task::spawn_blocking(move || {
+        let imported = format.read(&body);
+        let document = Document::from_checkpoint(&snapshot.state, Default::default())?;
+        let update = import::write_body(&document, &imported.doc, server_client_id(), mode)?;
+        Ok::<_, crdt_core::Error>((update, imported.degraded))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))?
+    .map_err(|e| ApiError::internal(e.to_string()))?;
+    let revision = app
+        .registry
+        .edit(id, author, update)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok((revision, degraded))
+}
