@@ -24,7 +24,7 @@ commands="$out/commands.txt"
 if [ -z "${QUIRE_BIN:-}" ]; then
   cargo build --release -p quire-server --bin quire 2>&1 | tail -1
 fi
-cargo build --release -p quire-benches --bin loadgen 2>&1 | tail -1
+cargo build --release -p quire-benches --bin loadgen --example ratios 2>&1 | tail -1
 (cd benches/js && { [ -d node_modules/@y/websocket-server ] || npm ci --no-audit --no-fund; })
 
 quire=${QUIRE_BIN:-target/release/quire}
@@ -117,6 +117,10 @@ start_node; run node --url "$node_url" --server-pid "$node_pid" idle --connectio
 echo "== cold load of a document with a long history"
 run quire-strict "${quire_strict[@]}" cold
 if [ -n "$patched" ]; then run quire-patched "${quire_patched[@]}" cold; fi
+
+echo "== merge ratios, interleaved (crdt-core against raw yrs)"
+echo "target/release/examples/ratios 30" >> "$commands"
+target/release/examples/ratios 30 > "$out/ratios.json"
 
 echo "== Yjs on Node: whole-trace merges"
 echo "node benches/js/merge.mjs 10" >> "$commands"

@@ -12,23 +12,15 @@
 //! `../shared/data/traces`.
 
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use crdt_core::{AuthorId, DecodedUpdate, Document};
+use crdt_core::{DecodedUpdate, Document};
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
+use quire_benches::apply::{self, author, text_of};
 use quire_benches::{concurrent, keystrokes, traces};
 use yrs::updates::decoder::Decode;
-use yrs::{Doc, GetString, ReadTxn, StateVector, Transact, Update};
-
-/// The server batches at most this many queued updates; the bench uses a
-/// typical full batch.
-const BATCH: usize = 100;
-
-fn author() -> AuthorId {
-    Arc::from("bench-author")
-}
+use yrs::{Doc, Transact, Update};
 
 fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
     let mut g = c.benchmark_group(name);
@@ -39,37 +31,6 @@ fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
     g
 }
 
-/// Converts a v2 whole-trace update to v1 (what crdt-core and the wire carry).
-fn to_v1(v2: &[u8]) -> Vec<u8> {
-    let doc = Doc::new();
-    doc.transact_mut()
-        .apply_update(Update::decode_v2(v2).expect("trace decodes"))
-        .expect("trace applies");
-    doc.transact()
-        .encode_state_as_update_v1(&StateVector::default())
-}
-
-fn yrs_apply_v1(update: &[u8]) -> Doc {
-    let doc = Doc::new();
-    doc.transact_mut()
-        .apply_update(Update::decode_v1(update).unwrap())
-        .unwrap();
-    doc
-}
-
-fn core_apply(update: &Bytes, author: &AuthorId) -> Document {
-    let mut document = Document::new();
-    document
-        .apply(DecodedUpdate::decode(update.clone()).unwrap(), author)
-        .unwrap();
-    document
-}
-
-fn text_of(doc: &Doc) -> String {
-    let text = doc.get_or_insert_text("text");
-    text.get_string(&doc.transact())
-}
-
 fn whole_trace(c: &mut Criterion) {
     let author = author();
     let mut g = group(c, "whole_trace");
@@ -77,26 +38,20 @@ fn whole_trace(c: &mut Criterion) {
     g.sample_size(30).measurement_time(Duration::from_secs(3));
     for name in traces::WHOLE_TRACES {
         let v2 = traces::whole_trace_v2(name).expect("trace file");
-        let v1 = Bytes::from(to_v1(&v2));
+        let v1 = Bytes::from(apply::v2_to_v1(&v2));
         assert_eq!(
-            text_of(core_apply(&v1, &author).doc()),
-            text_of(&yrs_apply_v1(&v1))
+            text_of(apply::core_whole(&v1, &author).doc()),
+            text_of(&apply::yrs_whole(&v1))
         );
         g.throughput(Throughput::Bytes(v1.len() as u64));
         g.bench_function(format!("{name}/yrs"), |b| {
-            b.iter(|| black_box(yrs_apply_v1(&v1)))
+            b.iter(|| black_box(apply::yrs_whole(&v1)))
         });
         g.bench_function(format!("{name}/crdt_core"), |b| {
-            b.iter(|| black_box(core_apply(&v1, &author)))
+            b.iter(|| black_box(apply::core_whole(&v1, &author)))
         });
         g.bench_function(format!("{name}/yrs_v2"), |b| {
-            b.iter(|| {
-                let doc = Doc::new();
-                doc.transact_mut()
-                    .apply_update(Update::decode_v2(&v2).unwrap())
-                    .unwrap();
-                black_box(doc)
-            })
+            b.iter(|| black_box(apply::yrs_whole_v2(&v2)))
         });
     }
     g.finish();
@@ -115,120 +70,12 @@ fn keystroke_stream(c: &mut Criterion) {
             .expect("trace file")
             .end_content;
         g.throughput(Throughput::Elements(updates.len() as u64));
-
-        let yrs_one_by_one = || {
-            let doc = Doc::new();
-            for u in &updates {
-                doc.transact_mut()
-                    .apply_update(Update::decode_v1(u).unwrap())
-                    .unwrap();
-            }
-            doc
-        };
-        let core_one_by_one = || {
-            let mut document = Document::new();
-            for u in &updates {
-                document
-                    .apply(DecodedUpdate::decode(u.clone()).unwrap(), &author)
-                    .unwrap();
-            }
-            document
-        };
-        let yrs_merged = || {
-            let doc = Doc::new();
-            for batch in updates.chunks(BATCH) {
-                let merged = yrs::merge_updates_v1(batch.iter().map(|u| u.as_ref())).unwrap();
-                doc.transact_mut()
-                    .apply_update(Update::decode_v1(&merged).unwrap())
-                    .unwrap();
-            }
-            doc
-        };
-        let yrs_one_txn = || {
-            let doc = Doc::new();
-            for batch in updates.chunks(BATCH) {
-                let mut txn = doc.transact_mut();
-                for u in batch {
-                    txn.apply_update(Update::decode_v1(u).unwrap()).unwrap();
-                }
-            }
-            doc
-        };
-        // The tick's updates in one transaction, and that transaction's own
-        // update as the relay message (instead of merge_updates_v1).
-        let yrs_one_txn_encoded = || {
-            let doc = Doc::new();
-            let mut relayed = 0;
-            for batch in updates.chunks(BATCH) {
-                let mut txn = doc.transact_mut();
-                for u in batch {
-                    txn.apply_update(Update::decode_v1(u).unwrap()).unwrap();
-                }
-                relayed += txn.encode_update_v1().len();
-            }
-            (doc, relayed)
-        };
-        // A sketch of a batch apply for crdt-core: each update decoded and
-        // checked as `DecodedUpdate::decode` and `Document::apply` do (writers
-        // from `state_vector_lower`, bound to one author), the tick applied in
-        // one transaction whose update is the relay message.
-        let sketch_batch = || {
-            let doc = Doc::new();
-            let mut owners: std::collections::HashMap<u64, AuthorId> = Default::default();
-            let mut relayed = 0;
-            for batch in updates.chunks(BATCH) {
-                let mut txn = doc.transact_mut();
-                for u in batch {
-                    let update = Update::decode_v1(u).unwrap();
-                    for (client, _) in update.state_vector_lower().iter() {
-                        let owner = owners.entry(client.get()).or_insert_with(|| author.clone());
-                        assert!(**owner == *author);
-                    }
-                    txn.apply_update(update).unwrap();
-                }
-                relayed += txn.encode_update_v1().len();
-            }
-            (doc, relayed)
-        };
-        let core_merged = || {
-            let mut document = Document::new();
-            for batch in updates.chunks(BATCH) {
-                let merged = crdt_core::update::merge(batch).unwrap();
-                document
-                    .apply(DecodedUpdate::decode(Bytes::from(merged)).unwrap(), &author)
-                    .unwrap();
-            }
-            document
-        };
-        assert_eq!(text_of(&yrs_one_by_one()), expected);
-        assert_eq!(text_of(core_one_by_one().doc()), expected);
-        assert_eq!(text_of(&yrs_merged()), expected);
-        assert_eq!(text_of(core_merged().doc()), expected);
-        assert_eq!(text_of(&yrs_one_txn_encoded().0), expected);
-        assert_eq!(text_of(&sketch_batch().0), expected);
-
-        g.bench_function(format!("{name}/yrs_one_by_one"), |b| {
-            b.iter(|| black_box(yrs_one_by_one()))
-        });
-        g.bench_function(format!("{name}/crdt_core_one_by_one"), |b| {
-            b.iter(|| black_box(core_one_by_one()))
-        });
-        g.bench_function(format!("{name}/yrs_batch{BATCH}_merged"), |b| {
-            b.iter(|| black_box(yrs_merged()))
-        });
-        g.bench_function(format!("{name}/yrs_batch{BATCH}_one_txn"), |b| {
-            b.iter(|| black_box(yrs_one_txn()))
-        });
-        g.bench_function(format!("{name}/crdt_core_batch{BATCH}_merged"), |b| {
-            b.iter(|| black_box(core_merged()))
-        });
-        g.bench_function(format!("{name}/yrs_batch{BATCH}_one_txn_encoded"), |b| {
-            b.iter(|| black_box(yrs_one_txn_encoded()))
-        });
-        g.bench_function(
-            format!("{name}/sketch_batch{BATCH}_one_txn_validated"),
-            |b| b.iter(|| black_box(sketch_batch())),
-        );
+        for (variant, run) in apply::keystroke_variants() {
+            assert_eq!(text_of(&run(&updates, &author)), expected, "{variant}");
+            g.bench_function(format!("{name}/{variant}"), |b| {
+                b.iter(|| black_box(run(&updates, &author)))
+            });
+        }
     }
     g.finish();
 }
@@ -296,7 +143,7 @@ mod peers {
         let trace = traces::SequentialTrace::load("automerge-paper").expect("trace file");
         let b4 = traces::read("b4-update.v1.bin").expect("trace file");
         let mut g = group(c, "peers_load/automerge-paper");
-        g.bench_function("yrs", |b| b.iter(|| black_box(yrs_apply_v1(&b4))));
+        g.bench_function("yrs", |b| b.iter(|| black_box(apply::yrs_whole(&b4))));
         #[cfg(feature = "automerge")]
         {
             use automerge::transaction::Transactable;

@@ -2,6 +2,7 @@
 //!
 //! # Layout
 //!
+//! - [`apply`]: the ways of applying updates that the benchmarks compare.
 //! - [`traces`]: the editing traces (`../shared/data/traces`) and their formats.
 //! - [`keystrokes`]: a sequential trace replayed into one v1 update per
 //!   keystroke, the remote updates a server receives; cached in `target/`.
@@ -11,6 +12,7 @@
 //! The criterion benchmarks live in `benches/merge.rs`; the Node.js peers in
 //! `js/`; `run-load.sh` runs the load scenarios and writes `RESULTS.md`.
 
+pub mod apply;
 pub mod concurrent;
 pub mod keystrokes;
 pub mod load;
