@@ -112,14 +112,17 @@ impl Room {
                 Outcome::Reply(protocol::sync_step2(&self.document.diff(&remote)))
             }
             Inbound::SyncStep2(bytes) | Inbound::Update(bytes) => {
+                let update = DecodedUpdate::decode(Bytes::copy_from_slice(bytes))?;
                 if session.read_only {
-                    return Ok(if std::mem::replace(&mut session.told_read_only, true) {
+                    // An empty SyncStep2 (every client answers SyncStep1) is no write.
+                    let quiet = update.is_empty() || session.told_read_only;
+                    session.told_read_only |= !update.is_empty();
+                    return Ok(if quiet {
                         Outcome::Nothing
                     } else {
                         Outcome::Reply(protocol::permission_denied(READ_ONLY))
                     });
                 }
-                let update = DecodedUpdate::decode(Bytes::copy_from_slice(bytes))?;
                 self.document.authorize(&update, &session.author)?;
                 session.update_messages += 1;
                 Outcome::Update(IncomingUpdate {

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use crdt_core::AuthorId;
 use crdt_core::export::ExportFormat;
@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::app::AppState;
+use crate::auth::{self, Access};
 use crate::error::ApiError;
+use crate::groups;
 use crate::identity::ANONYMOUS;
 use crate::service;
 use crate::store::DocMeta;
@@ -36,6 +38,8 @@ pub struct DocSummary {
 /// `POST /api/v1/docs`: creates a document, from a template if asked.
 pub async fn create_doc(
     State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(auth): Query<TokenQuery>,
     body: Option<Json<CreateDoc>>,
 ) -> Result<Response, ApiError> {
     let CreateDoc {
@@ -43,6 +47,15 @@ pub async fn create_doc(
         template,
         group,
     } = body.map(|Json(b)| b).unwrap_or_default();
+    let principal = auth::principal(&app, &headers, auth.token.as_deref()).await?;
+    if let Some(g) = &group {
+        if groups::load(&app, g).await?.is_none() {
+            return Err(ApiError::not_found(format!("no group {g}")));
+        }
+        principal.require(Some(g), app.config.private, Access::Manage)?;
+    } else {
+        principal.require(None, app.config.private, Access::Edit)?;
+    }
     let (id, meta) = service::create(&app, title.as_deref(), template.as_deref(), group).await?;
     let body = json!({
         "id": id,
@@ -60,13 +73,31 @@ pub async fn list_templates() -> Json<Vec<crdt_core::templates::TemplateInfo>> {
     Json(crdt_core::templates::list())
 }
 
-/// `GET /api/v1/docs`: every document, most recently updated first.
-pub async fn list_docs(State(app): State<AppState>) -> Result<Json<Vec<DocSummary>>, ApiError> {
+/// The `token` query parameter, for callers that cannot set a header.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenQuery {
+    /// A member token or the admin token.
+    pub token: Option<String>,
+}
+
+/// `GET /api/v1/docs`: the documents the caller may see, most recently
+/// updated first.
+pub async fn list_docs(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(auth): Query<TokenQuery>,
+) -> Result<Json<Vec<DocSummary>>, ApiError> {
+    let principal = auth::principal(&app, &headers, auth.token.as_deref()).await?;
     let mut docs: Vec<DocSummary> = app
         .store
         .list_meta()
         .await?
         .into_iter()
+        .filter(|(_, meta)| {
+            principal
+                .access(meta.group.as_deref(), app.config.private)
+                .is_some()
+        })
         .map(|(id, meta)| DocSummary { id, meta })
         .collect();
     docs.sort_by_key(|d| std::cmp::Reverse(d.meta.updated));
@@ -78,9 +109,13 @@ pub(crate) use service::stored_meta;
 /// `GET /api/v1/docs/{id}`: metadata.
 pub async fn get_doc(
     State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(auth): Query<TokenQuery>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let meta = stored_meta(&app, &id).await?;
+    let principal = auth::principal(&app, &headers, auth.token.as_deref()).await?;
+    let meta = service::authorized_meta(&app, &principal, &id, Access::Read).await?;
+    let access = principal.access(meta.group.as_deref(), app.config.private);
     let snapshot = app.registry.read(&id).await.map_err(ApiError::internal)?;
     let authors: Vec<_> = snapshot
         .authors
@@ -98,8 +133,35 @@ pub async fn get_doc(
         "size": snapshot.state.len(),
         "connections": snapshot.connections,
         "authors": authors,
+        "access": match access {
+            Some(Access::Manage) => "manage",
+            Some(Access::Edit) => "edit",
+            _ => "read",
+        },
     }))
     .into_response())
+}
+
+/// `DELETE /api/v1/docs/{id}` (a teacher of its group, or the admin).
+pub async fn delete_doc(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Query(auth): Query<TokenQuery>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let principal = auth::principal(&app, &headers, auth.token.as_deref()).await?;
+    let meta = service::stored_meta(&app, &id).await?;
+    if meta.group.is_none() && principal != auth::Principal::Admin {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only the admin deletes documents outside groups",
+        ));
+    }
+    principal.require(meta.group.as_deref(), app.config.private, Access::Manage)?;
+    app.registry.discard(&id).await;
+    app.store.delete(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Query of an export.
@@ -109,14 +171,19 @@ pub struct ExportQuery {
     rev: Option<u64>,
     /// `1` colours an HTML export by author and adds a legend.
     authorship: Option<u8>,
+    /// A member token or the admin token.
+    token: Option<String>,
 }
 
 /// `GET /api/v1/docs/{id}/export/{fmt}[?rev=N][&authorship=1]`.
 pub async fn export_doc(
     State(app): State<AppState>,
     Path((id, format)): Path<(String, String)>,
+    headers: HeaderMap,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
+    let principal = auth::principal(&app, &headers, query.token.as_deref()).await?;
+    service::authorized_meta(&app, &principal, &id, Access::Read).await?;
     let format: ExportFormat = format
         .parse()
         .map_err(|e: crdt_core::export::UnknownFormat| ApiError::bad_request(e.to_string()))?;
@@ -142,6 +209,8 @@ pub struct ImportQuery {
     mode: Option<String>,
     /// The importing browser's author secret (open mode).
     author: Option<String>,
+    /// A member token or the admin token.
+    token: Option<String>,
 }
 
 /// `POST /api/v1/docs/{id}/import?format=md`: replaces or extends the body,
@@ -149,9 +218,12 @@ pub struct ImportQuery {
 pub async fn import_doc(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(query): Query<ImportQuery>,
     body: String,
 ) -> Result<Response, ApiError> {
+    let principal = auth::principal(&app, &headers, query.token.as_deref()).await?;
+    service::authorized_meta(&app, &principal, &id, Access::Edit).await?;
     let format: ImportFormat = query
         .format
         .parse()
@@ -161,12 +233,14 @@ pub async fn import_doc(
         Some("append") => WriteMode::Append,
         Some(other) => return Err(ApiError::bad_request(format!("unknown mode {other:?}"))),
     };
-    let author: AuthorId = match &query.author {
-        Some(secret) => app
+    let author: AuthorId = match (&principal, &query.author) {
+        (auth::Principal::Member(m), _) => groups::author_of_member(&m.member).into(),
+        (auth::Principal::Admin, _) => "admin".into(),
+        (_, Some(secret)) => app
             .identity
             .author_of_secret(secret)
             .map_err(ApiError::bad_request)?,
-        None => ANONYMOUS.into(),
+        (_, None) => ANONYMOUS.into(),
     };
     let (revision, degraded) = service::import(&app, &id, format, mode, author, body).await?;
     Ok(Json(json!({ "id": id, "revision": revision, "degraded": degraded })).into_response())

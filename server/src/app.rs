@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -16,7 +16,7 @@ use crate::doc::{Context, Registry};
 use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::{api, insights, web, ws};
+use crate::{api, groups, insights, web, ws};
 
 /// Largest HTTP request body accepted (imports).
 const MAX_BODY: usize = 8 << 20;
@@ -36,6 +36,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Cancelled on shutdown.
     pub shutdown: CancellationToken,
+    /// Serialises changes to group records (read, modify, write).
+    pub groups_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             identity,
             metrics,
             shutdown,
+            groups_lock: Arc::default(),
         })
     }
 }
@@ -72,12 +75,22 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/docs", get(api::list_docs).post(api::create_doc))
-        .route("/docs/{id}", get(api::get_doc))
+        .route("/docs/{id}", get(api::get_doc).delete(api::delete_doc))
         .route("/docs/{id}/export/{format}", get(api::export_doc))
         .route("/docs/{id}/import", post(api::import_doc))
         .route("/docs/{id}/contributions", get(insights::contributions))
         .route("/docs/{id}/history", get(insights::history))
-        .route("/templates", get(api::list_templates));
+        .route("/templates", get(api::list_templates))
+        .route(
+            "/groups",
+            get(groups::list_groups).post(groups::create_group),
+        )
+        .route(
+            "/groups/{g}/members",
+            get(groups::list_members).post(groups::add_member),
+        )
+        .route("/groups/{g}/members/{m}", delete(groups::remove_member))
+        .route("/groups/{g}/docs", get(groups::group_docs));
     Router::new()
         .nest("/api/v1", api)
         .route("/ws/{doc}", get(ws::upgrade))
@@ -87,6 +100,7 @@ pub fn app(state: AppState) -> Router {
         .route("/d/{id}", get(web::index))
         .route("/d/{id}/history", get(web::index))
         .route("/d/{id}/insights", get(web::index))
+        .route("/g/{g}", get(web::index))
         .route("/assets/app.js", get(web::app_js))
         .route("/assets/app.css", get(web::app_css))
         .layer(DefaultBodyLimit::max(MAX_BODY))

@@ -117,6 +117,19 @@ pub struct Config {
     )]
     pub idle_timeout_secs: u64,
 
+    /// The admin token: creates groups and members. Never logged.
+    #[arg(long, env = "QUIRE_ADMIN_TOKEN", hide_env_values = true, global = true)]
+    pub admin_token: Option<String>,
+
+    /// The public URL of this server (e.g. https://quire.school.example):
+    /// member links use it, and websocket Origins must match it.
+    #[arg(long, env = "QUIRE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// Require a token for documents outside groups too.
+    #[arg(long, env = "QUIRE_PRIVATE", global = true)]
+    pub private: bool,
+
     /// Log filter, in tracing-subscriber's EnvFilter syntax.
     #[arg(long, env = "QUIRE_LOG", default_value = "info", global = true)]
     pub log: String,

@@ -47,6 +47,13 @@ impl Identity {
         mac.finalize().into_bytes().to_vec()
     }
 
+    /// Whether `tag` is the HMAC of `message`, compared in constant time.
+    pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(message);
+        mac.verify_slice(tag).is_ok()
+    }
+
     /// The stable author id of an author secret, or an error saying why the
     /// secret is refused.
     pub fn author_of_secret(&self, secret: &str) -> Result<AuthorId, &'static str> {

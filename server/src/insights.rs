@@ -13,9 +13,11 @@ use serde_json::{Value, json};
 
 use crate::api::stored_meta;
 use crate::app::AppState;
+use crate::auth::{self, Access};
 use crate::doc::Snapshot;
 use crate::error::ApiError;
 use crate::store::DocMeta;
+use axum::http::HeaderMap;
 
 /// Colours given to authors, by a hash of their id.
 const COLORS: &[&str] = &[
@@ -57,15 +59,37 @@ async fn present_of(snapshot: &Snapshot) -> Result<Present, ApiError> {
 pub struct ContributionsQuery {
     /// Timeline bucket in seconds (at least 60; default 300).
     bucket: Option<u64>,
+    /// A member token or the admin token.
+    token: Option<String>,
+}
+
+/// Insights of a group's document are for its teachers (and the admin);
+/// those of an open document for anyone who may read it.
+async fn insights_meta(
+    app: &AppState,
+    headers: &HeaderMap,
+    token: Option<&str>,
+    id: &str,
+) -> Result<DocMeta, ApiError> {
+    let principal = auth::principal(app, headers, token).await?;
+    let meta = stored_meta(app, id).await?;
+    let needed = if meta.group.is_some() {
+        Access::Manage
+    } else {
+        Access::Read
+    };
+    principal.require(meta.group.as_deref(), app.config.private, needed)?;
+    Ok(meta)
 }
 
 /// `GET /api/v1/docs/{id}/contributions[?bucket=SECONDS]`.
 pub async fn contributions(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(query): Query<ContributionsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let meta = stored_meta(&app, &id).await?;
+    let meta = insights_meta(&app, &headers, query.token.as_deref(), &id).await?;
     let snapshot = app.registry.read(&id).await.map_err(ApiError::internal)?;
     let present = present_of(&snapshot).await?;
     let total: u64 = present.authors.values().sum();
@@ -135,15 +159,18 @@ pub struct HistoryQuery {
     from: Option<u64>,
     /// Page size (default 100, at most 1000).
     limit: Option<u64>,
+    /// A member token or the admin token.
+    token: Option<String>,
 }
 
 /// `GET /api/v1/docs/{id}/history[?from=R&limit=N]`: revisions, oldest first.
 pub async fn history(
     State(app): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     Query(query): Query<HistoryQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let meta = stored_meta(&app, &id).await?;
+    let meta = insights_meta(&app, &headers, query.token.as_deref(), &id).await?;
     let from = query.from.unwrap_or(1).max(1);
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let entries = app.store.log_range(&id, from, from + limit - 1).await?;

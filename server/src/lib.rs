@@ -13,16 +13,20 @@
 //! - [`cli`]: `quire export` and `quire import`, on a data directory or a running server.
 //! - [`api`]: the JSON HTTP API under `/api/v1`, `/healthz`, `/metrics`.
 //! - [`insights`]: contributions per author, the revision history, authorship colours.
-//! - [`identity`]: author ids from author secrets.
+//! - [`identity`]: author ids from author secrets; the server's HMAC key.
+//! - [`auth`]: the admin token, member tokens, roles and what they may do.
+//! - [`groups`]: groups and members, the integration API.
 //! - [`web`]: the embedded web client.
 //! - [`metrics`], [`error`], [`ids`]: Prometheus metrics, HTTP errors, document ids.
 
 pub mod api;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod doc;
 pub mod error;
+pub mod groups;
 pub mod history;
 pub mod identity;
 pub mod ids;

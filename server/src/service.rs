@@ -10,6 +10,7 @@ use crdt_core::{AuthorId, Document};
 use rand::Rng;
 
 use crate::app::AppState;
+use crate::auth::{Access, Principal};
 use crate::error::ApiError;
 use crate::ids::{new_doc_id, valid_doc_id};
 use crate::store::DocMeta;
@@ -45,6 +46,19 @@ pub async fn stored_meta(app: &AppState, id: &str) -> Result<DocMeta, ApiError> 
         .get_meta(id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no document {id}")))
+}
+
+/// A stored document's metadata, after checking that the caller has at
+/// least `needed` on it.
+pub async fn authorized_meta(
+    app: &AppState,
+    principal: &Principal,
+    id: &str,
+    needed: Access,
+) -> Result<DocMeta, ApiError> {
+    let meta = stored_meta(app, id).await?;
+    principal.require(meta.group.as_deref(), app.config.private, needed)?;
+    Ok(meta)
 }
 
 /// Creates a document with a title and a template; returns its id.

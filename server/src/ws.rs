@@ -18,10 +18,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use crate::app::AppState;
+use crate::auth::{self, Access, Principal};
 use crate::doc::{DocHandle, Join, Outbound, close};
 use crate::error::ApiError;
+use crate::groups;
 use crate::identity::ANONYMOUS;
 use crate::ids::valid_doc_id;
+use axum::http::{HeaderMap, StatusCode, header};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -34,6 +37,8 @@ pub struct WsParams {
     name: Option<String>,
     /// `1` to receive Saved acknowledgements.
     acks: Option<String>,
+    /// A member token or the admin token.
+    token: Option<String>,
 }
 
 /// Upgrades to a websocket after checking the document id and identity; a
@@ -42,27 +47,66 @@ pub async fn upgrade(
     State(app): State<AppState>,
     Path(doc): Path<String>,
     Query(params): Query<WsParams>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    if !valid_doc_id(&doc) {
+    let admitted = admit(&app, &doc, &params, &headers).await;
+    let (author, name, read_only) = admitted.inspect_err(|_| {
         app.metrics.refused_connections.inc();
-        return Err(ApiError::bad_request("invalid document id"));
-    }
-    let author: AuthorId = match &params.author {
-        Some(secret) => app.identity.author_of_secret(secret).map_err(|e| {
-            app.metrics.refused_connections.inc();
-            ApiError::bad_request(e)
-        })?,
-        None => Arc::from(ANONYMOUS),
-    };
-    let name = params.name.as_deref().and_then(clean_name);
+    })?;
     let acks = params.acks.as_deref() == Some("1");
     let limit = app.config.max_message_bytes;
     Ok(ws
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection(socket, app, doc, author, name, acks))
+        .on_upgrade(move |socket| connection(socket, app, doc, author, name, read_only, acks))
         .into_response())
+}
+
+/// Checks the document id, the Origin, and the caller's right to the
+/// document; returns the author, display name and whether it is read-only.
+async fn admit(
+    app: &AppState,
+    doc: &str,
+    params: &WsParams,
+    headers: &HeaderMap,
+) -> Result<(AuthorId, Option<String>, bool), ApiError> {
+    if !valid_doc_id(doc) {
+        return Err(ApiError::bad_request("invalid document id"));
+    }
+    if let (Some(public), Some(origin)) = (&app.config.public_url, headers.get(header::ORIGIN)) {
+        let public = public.trim_end_matches('/');
+        if origin.to_str().ok() != Some(public) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "origin not allowed",
+            ));
+        }
+    }
+    let principal = auth::principal(app, headers, params.token.as_deref()).await?;
+    let group = app.store.get_meta(doc).await?.and_then(|m| m.group);
+    let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;
+    let read_only = access < Access::Edit;
+    let name = params.name.as_deref().and_then(clean_name);
+    Ok(match principal {
+        Principal::Member(m) => (
+            Arc::from(groups::author_of_member(&m.member)),
+            Some(m.name),
+            read_only,
+        ),
+        Principal::Admin => (Arc::from("admin"), name.or(Some("Admin".into())), read_only),
+        Principal::Anonymous => {
+            let author = match &params.author {
+                Some(secret) => app
+                    .identity
+                    .author_of_secret(secret)
+                    .map_err(ApiError::bad_request)?,
+                None => Arc::from(ANONYMOUS),
+            };
+            (author, name, read_only)
+        }
+    })
 }
 
 /// A display name: trimmed, without control characters, at most 64 characters.
@@ -82,6 +126,7 @@ async fn connection(
     doc: String,
     author: AuthorId,
     name: Option<String>,
+    read_only: bool,
     acks: bool,
 ) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
@@ -95,7 +140,7 @@ async fn connection(
             conn,
             author,
             name,
-            read_only: false,
+            read_only,
             acks,
             tx: tx.clone(),
             dropped: dropped.clone(),

@@ -68,6 +68,8 @@ pub(crate) struct Actor {
     meta_stored: bool,
     /// Per-author statistics of the whole history, applied entries included.
     stats: Stats,
+    /// Set when the document is being deleted: nothing more is written.
+    discarded: bool,
     retry_at: Option<Instant>,
     idle_since: Option<Instant>,
     started: Instant,
@@ -106,6 +108,7 @@ impl Actor {
             meta: DocMeta::default(),
             meta_stored: false,
             stats: Stats::default(),
+            discarded: false,
             retry_at: None,
             idle_since: None,
             started: Instant::now(),
@@ -160,6 +163,10 @@ impl Actor {
                 } else {
                     break;
                 }
+            }
+            if self.discarded {
+                retire(&self.docs, &self.id, self.generation, &self.control);
+                break;
             }
             if !self.batch.is_empty() || !self.owed_acks.is_empty() {
                 self.commit().await;
@@ -228,6 +235,33 @@ impl Actor {
             } => {
                 let result = self.edit(author, update).await;
                 let _ = reply.send(result);
+            }
+            Control::Kick { author } => {
+                let gone: Vec<u64> = self
+                    .conns
+                    .iter()
+                    .filter(|(_, c)| &**c.session.author() == author.as_str())
+                    .map(|(id, _)| *id)
+                    .collect();
+                for conn in gone {
+                    self.kick(
+                        conn,
+                        Outbound::Close(close::POLICY, "access revoked".into()),
+                    );
+                }
+            }
+            Control::Discard { reply } => {
+                for conn in self.conns.keys().copied().collect::<Vec<_>>() {
+                    self.kick(
+                        conn,
+                        Outbound::Close(close::GOING_AWAY, "document deleted".into()),
+                    );
+                }
+                self.batch.clear();
+                self.unsaved.clear();
+                self.owed_acks.clear();
+                self.discarded = true;
+                let _ = reply.send(());
             }
             Control::Read { reply } => {
                 let _ = reply.send(Snapshot {

@@ -92,6 +92,14 @@ pub(crate) enum Control {
     Read {
         reply: oneshot::Sender<Snapshot>,
     },
+    /// Close the connections of an author (a revoked member).
+    Kick {
+        author: String,
+    },
+    /// Close every connection and unload without writing (deletion).
+    Discard {
+        reply: oneshot::Sender<()>,
+    },
 }
 
 /// A frame from a joined connection, or its departure.

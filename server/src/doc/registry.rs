@@ -142,6 +142,30 @@ impl Registry {
             .map_err(|_| "the document could not be loaded".to_owned())
     }
 
+    /// Closes every connection of `author` on every loaded document.
+    pub fn kick_author(&self, author: &str) {
+        let docs = self.docs.lock().unwrap();
+        for entry in docs.values() {
+            let _ = entry.control.send(Control::Kick {
+                author: author.to_owned(),
+            });
+        }
+    }
+
+    /// Closes every connection of a document and unloads it without saving
+    /// a checkpoint, before the document is deleted from the store.
+    pub async fn discard(&self, doc: &str) {
+        let (reply, rx) = oneshot::channel();
+        let sent = {
+            let docs = self.docs.lock().unwrap();
+            docs.get(doc)
+                .map(|entry| entry.control.send(Control::Discard { reply }).is_ok())
+        };
+        if sent == Some(true) {
+            let _ = rx.await;
+        }
+    }
+
     /// How many documents are loaded.
     pub fn loaded(&self) -> usize {
         self.docs.lock().unwrap().len()

@@ -1,0 +1,356 @@
+//! Groups and their members: the integration API for schools and learning
+//! platforms. Groups are kept as settings records, one per group.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::auth::{self, Principal};
+use crate::error::ApiError;
+use crate::ids::{new_doc_id, valid_doc_id};
+use crate::service::now_ms;
+
+/// A member's role in a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Creates, renames and deletes documents; sees insights.
+    Teacher,
+    /// Edits and chats.
+    Editor,
+    /// Reads only.
+    Viewer,
+}
+
+impl Role {
+    /// The name used in tokens and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Teacher => "teacher",
+            Role::Editor => "editor",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = ApiError;
+    fn from_str(s: &str) -> Result<Self, ApiError> {
+        match s {
+            "teacher" => Ok(Role::Teacher),
+            "editor" => Ok(Role::Editor),
+            "viewer" => Ok(Role::Viewer),
+            other => Err(ApiError::bad_request(format!(
+                "unknown role {other:?}: use teacher, editor or viewer"
+            ))),
+        }
+    }
+}
+
+/// A member as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    /// Member id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Token expiry, seconds since the epoch; 0 for none.
+    pub expires: u64,
+    /// Whether the member was removed (their token no longer verifies).
+    pub revoked: bool,
+}
+
+/// A group as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Group {
+    /// Group id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Creation time, ms since the epoch.
+    pub created: u64,
+    /// Members, removed ones included.
+    pub members: Vec<Member>,
+}
+
+fn key(group: &str) -> String {
+    format!("group:{group}")
+}
+
+/// Reads a group.
+pub async fn load(app: &AppState, group: &str) -> Result<Option<Group>, ApiError> {
+    if !valid_doc_id(group) {
+        return Ok(None);
+    }
+    match app.store.get_setting(&key(group)).await? {
+        Some(bytes) => Ok(Some(
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(e.to_string()))?,
+        )),
+        None => Ok(None),
+    }
+}
+
+async fn save(app: &AppState, group: &Group) -> Result<(), ApiError> {
+    let bytes = serde_json::to_vec(group).expect("groups serialize");
+    app.store.put_setting(&key(&group.id), &bytes).await?;
+    Ok(())
+}
+
+/// A member of a group, if both exist.
+pub async fn member(app: &AppState, group: &str, member: &str) -> Result<Option<Member>, ApiError> {
+    Ok(load(app, group)
+        .await?
+        .and_then(|g| g.members.into_iter().find(|m| m.id == member)))
+}
+
+async fn caller(app: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
+    auth::principal(app, headers, None).await
+}
+
+fn forbidden() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "only an admin or a teacher of this group may do this",
+    )
+}
+
+fn require_admin(principal: &Principal) -> Result<(), ApiError> {
+    match principal {
+        Principal::Admin => Ok(()),
+        Principal::Anonymous => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "the admin token is required",
+        )),
+        Principal::Member(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only an admin may do this",
+        )),
+    }
+}
+
+fn require_teacher(principal: &Principal, group: &str) -> Result<(), ApiError> {
+    match principal {
+        Principal::Admin => Ok(()),
+        Principal::Member(m) if m.group == group && m.role == Role::Teacher => Ok(()),
+        Principal::Anonymous => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a token is required",
+        )),
+        Principal::Member(_) => Err(forbidden()),
+    }
+}
+
+/// Body of `POST /groups`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateGroup {
+    name: String,
+}
+
+/// `POST /api/v1/groups` (admin): creates a group.
+pub async fn create_group(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Json(body): Json<CreateGroup>,
+) -> Result<Response, ApiError> {
+    require_admin(&caller(&app, &headers).await?)?;
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::bad_request(
+            "a group name has 1 to 100 characters",
+        ));
+    }
+    let _guard = app.groups_lock.lock().await;
+    let group = Group {
+        id: new_doc_id(),
+        name,
+        created: now_ms(),
+        members: Vec::new(),
+    };
+    save(&app, &group).await?;
+    let mut index = list_ids(&app).await?;
+    index.push(group.id.clone());
+    app.store
+        .put_setting(
+            "groups",
+            &serde_json::to_vec(&index).expect("ids serialize"),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": group.id, "name": group.name, "created": group.created })),
+    )
+        .into_response())
+}
+
+async fn list_ids(app: &AppState) -> Result<Vec<String>, ApiError> {
+    Ok(match app.store.get_setting("groups").await? {
+        Some(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        None => Vec::new(),
+    })
+}
+
+/// `GET /api/v1/groups` (admin): every group.
+pub async fn list_groups(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    require_admin(&caller(&app, &headers).await?)?;
+    let mut out = Vec::new();
+    for id in list_ids(&app).await? {
+        if let Some(g) = load(&app, &id).await? {
+            let members = g.members.iter().filter(|m| !m.revoked).count();
+            out.push(
+                json!({ "id": g.id, "name": g.name, "created": g.created, "members": members }),
+            );
+        }
+    }
+    Ok(Json(out))
+}
+
+/// Body of `POST /groups/{g}/members`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddMember {
+    name: String,
+    role: String,
+    /// Days until the token expires; none for no expiry.
+    expires_in_days: Option<u64>,
+}
+
+fn member_json(app: &AppState, group: &str, m: &Member) -> Value {
+    let token = auth::member_token(app, &m.id, group, m.role, m.expires);
+    let base = app.config.public_url.clone().unwrap_or_default();
+    json!({
+        "member_id": m.id,
+        "name": m.name,
+        "role": m.role,
+        "revoked": m.revoked,
+        "expires": m.expires,
+        "token": (!m.revoked).then(|| token.clone()),
+        "link": (!m.revoked).then(|| format!("{}/g/{group}?token={token}", base.trim_end_matches('/'))),
+    })
+}
+
+/// `POST /api/v1/groups/{g}/members` (admin or teacher): adds a member and
+/// returns their token and sign-in link.
+pub async fn add_member(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(group): Path<String>,
+    Json(body): Json<AddMember>,
+) -> Result<Response, ApiError> {
+    let principal = caller(&app, &headers).await?;
+    require_teacher(&principal, &group)?;
+    let role: Role = body.role.parse()?;
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 64 {
+        return Err(ApiError::bad_request(
+            "a member name has 1 to 64 characters",
+        ));
+    }
+    let _guard = app.groups_lock.lock().await;
+    let mut g = load(&app, &group)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no group {group}")))?;
+    let expires = body
+        .expires_in_days
+        .map_or(0, |d| now_ms() / 1000 + d.min(3650) * 86_400);
+    let member = Member {
+        id: new_doc_id(),
+        name,
+        role,
+        expires,
+        revoked: false,
+    };
+    let out = member_json(&app, &group, &member);
+    g.members.push(member);
+    save(&app, &g).await?;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// `GET /api/v1/groups/{g}/members` (admin or teacher).
+pub async fn list_members(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(group): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require_teacher(&caller(&app, &headers).await?, &group)?;
+    let g = load(&app, &group)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no group {group}")))?;
+    let members: Vec<Value> = g
+        .members
+        .iter()
+        .map(|m| member_json(&app, &group, m))
+        .collect();
+    Ok(Json(
+        json!({ "id": g.id, "name": g.name, "members": members }),
+    ))
+}
+
+/// `DELETE /api/v1/groups/{g}/members/{m}` (admin or teacher): revokes the
+/// member's token and closes their open connections.
+pub async fn remove_member(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path((group, member)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    require_teacher(&caller(&app, &headers).await?, &group)?;
+    let _guard = app.groups_lock.lock().await;
+    let mut g = load(&app, &group)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no group {group}")))?;
+    let m = g
+        .members
+        .iter_mut()
+        .find(|m| m.id == member)
+        .ok_or_else(|| ApiError::not_found(format!("no member {member}")))?;
+    m.revoked = true;
+    save(&app, &g).await?;
+    app.registry.kick_author(&author_of_member(&member));
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/v1/groups/{g}/docs` (any member, or admin): the group's documents.
+pub async fn group_docs(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    Path(group): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let principal = caller(&app, &headers).await?;
+    principal.require(Some(&group), true, auth::Access::Read)?;
+    let g = load(&app, &group)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no group {group}")))?;
+    let docs: Vec<Value> = app
+        .store
+        .list_meta()
+        .await?
+        .into_iter()
+        .filter(|(_, meta)| meta.group.as_deref() == Some(group.as_str()))
+        .map(|(id, meta)| json!({ "id": id, "title": meta.title, "updated": meta.updated, "revisions": meta.revisions }))
+        .collect();
+    let role = match &principal {
+        Principal::Member(m) => m.role.as_str(),
+        _ => "admin",
+    };
+    Ok(Json(
+        json!({ "id": g.id, "name": g.name, "role": role, "docs": docs }),
+    ))
+}
+
+/// The author id under which a member writes.
+pub fn author_of_member(member: &str) -> String {
+    format!("m-{member}")
+}

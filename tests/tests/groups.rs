@@ -1,0 +1,288 @@
+//! Groups, roles and tokens at every boundary, over HTTP and the websocket.
+
+use std::process::Command;
+use std::time::Duration;
+
+use quire_tests::{Client, Server};
+use serde_json::{Value, json};
+
+const ADMIN: &str = "admin-token-for-tests-0123456789";
+
+/// `curl` with an optional bearer token; returns status and body.
+fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, url]);
+    if let Some(token) = token {
+        cmd.args(["-H", &format!("Authorization: Bearer {token}")]);
+    }
+    if let Some(body) = body {
+        cmd.args([
+            "-H",
+            "content-type: application/json",
+            "-d",
+            &body.to_string(),
+        ]);
+    }
+    let out = String::from_utf8(cmd.output().expect("curl").stdout).unwrap();
+    let (body, code) = out.rsplit_once('\n').unwrap();
+    (
+        code.parse().unwrap(),
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
+}
+
+struct School {
+    server: Server,
+    group: String,
+    teacher: String,
+    editor: String,
+    editor_id: String,
+    viewer: String,
+    other_teacher: String,
+    doc: String,
+}
+
+fn school(dir: &std::path::Path) -> School {
+    let server = Server::start(dir, &["--admin-token", ADMIN]);
+    let api = format!("{}/api/v1", server.http());
+    let group = |name: &str| {
+        let (status, body) = call(
+            "POST",
+            &format!("{api}/groups"),
+            Some(ADMIN),
+            Some(json!({ "name": name })),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    };
+    let (class, other) = (group("Class 4B"), group("Class 5A"));
+    let member = |group: &str, name: &str, role: &str| {
+        let url = format!("{api}/groups/{group}/members");
+        let (status, body) = call(
+            "POST",
+            &url,
+            Some(ADMIN),
+            Some(json!({ "name": name, "role": role })),
+        );
+        assert_eq!(status, 201, "{body}");
+        (
+            body["token"].as_str().unwrap().to_owned(),
+            body["member_id"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (teacher, _) = member(&class, "Ms Ada", "teacher");
+    let (editor, editor_id) = member(&class, "Bo", "editor");
+    let (viewer, _) = member(&class, "Cy", "viewer");
+    let (other_teacher, _) = member(&other, "Mr Dee", "teacher");
+    let (status, body) = call(
+        "POST",
+        &format!("{api}/docs"),
+        Some(&teacher),
+        Some(json!({ "title": "Essay", "group": class })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let doc = body["id"].as_str().unwrap().to_owned();
+    School {
+        server,
+        group: class,
+        teacher,
+        editor,
+        editor_id,
+        viewer,
+        other_teacher,
+        doc,
+    }
+}
+
+#[tokio::test]
+async fn http_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = school(dir.path());
+    let api = format!("{}/api/v1", s.server.http());
+    let doc = format!("{api}/docs/{}", s.doc);
+
+    // Creating groups needs the admin token, not just any token.
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{api}/groups"),
+            None,
+            Some(json!({"name":"x"}))
+        )
+        .0,
+        401
+    );
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{api}/groups"),
+            Some("wrong"),
+            Some(json!({"name":"x"}))
+        )
+        .0,
+        401
+    );
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{api}/groups"),
+            Some(&s.teacher),
+            Some(json!({"name":"x"}))
+        )
+        .0,
+        403
+    );
+
+    // Reading the group's document.
+    assert_eq!(call("GET", &doc, Some(&s.viewer), None).0, 200);
+    assert_eq!(call("GET", &doc, None, None).0, 401);
+    assert_eq!(call("GET", &doc, Some(&s.other_teacher), None).0, 403);
+    assert_eq!(call("GET", &doc, Some("q1.garbage"), None).0, 401);
+    let mut forged = s.editor.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(call("GET", &doc, Some(&forged), None).0, 401, "bad HMAC");
+    let promoted = s.viewer.replace(".viewer.", ".teacher.");
+    assert_eq!(
+        call("GET", &doc, Some(&promoted), None).0,
+        401,
+        "role is signed"
+    );
+    let exported = format!("{doc}/export/txt?token={}", s.viewer);
+    assert_eq!(
+        call("GET", &exported, None, None).0,
+        200,
+        "token in the query"
+    );
+
+    // Listing shows the group's documents only to its members.
+    let (_, listed) = call("GET", &format!("{api}/docs"), Some(&s.other_teacher), None);
+    assert!(!listed.to_string().contains(&s.doc));
+    let (_, listed) = call("GET", &format!("{api}/docs"), Some(&s.viewer), None);
+    assert!(listed.to_string().contains(&s.doc));
+
+    // Insights are for teachers.
+    assert_eq!(
+        call(
+            "GET",
+            &format!("{doc}/contributions"),
+            Some(&s.editor),
+            None
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        call(
+            "GET",
+            &format!("{doc}/contributions"),
+            Some(&s.teacher),
+            None
+        )
+        .0,
+        200
+    );
+
+    // Roles: editors and viewers cannot create or delete in the group.
+    let create = Some(json!({ "title": "x", "group": s.group }));
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{api}/docs"),
+            Some(&s.editor),
+            create.clone()
+        )
+        .0,
+        403
+    );
+    assert_eq!(call("POST", &format!("{api}/docs"), None, create).0, 401);
+    assert_eq!(call("DELETE", &doc, Some(&s.editor), None).0, 403);
+    assert_eq!(call("DELETE", &doc, Some(&s.other_teacher), None).0, 403);
+    let import = format!("{doc}/import?format=txt&token={}", s.viewer);
+    assert_eq!(
+        call("POST", &import, None, None).0,
+        403,
+        "viewers do not import"
+    );
+
+    // Members are managed by teachers of the group, not by others.
+    let members = format!("{api}/groups/{}/members", s.group);
+    assert_eq!(call("GET", &members, Some(&s.editor), None).0, 403);
+    assert_eq!(call("GET", &members, Some(&s.other_teacher), None).0, 403);
+    let (status, list) = call("GET", &members, Some(&s.teacher), None);
+    assert_eq!(
+        (status, list["members"].as_array().unwrap().len()),
+        (200, 3)
+    );
+
+    // An expired token.
+    let (_, expired) = call(
+        "POST",
+        &members,
+        Some(ADMIN),
+        Some(json!({ "name": "Old", "role": "editor", "expires_in_days": 0 })),
+    );
+    assert_eq!(call("GET", &doc, expired["token"].as_str(), None).0, 401);
+
+    // Revoking a member invalidates their token.
+    let (status, _) = call(
+        "DELETE",
+        &format!("{members}/{}", s.editor_id),
+        Some(&s.teacher),
+        None,
+    );
+    assert_eq!(status, 204);
+    assert_eq!(call("GET", &doc, Some(&s.editor), None).0, 401);
+
+    // The teacher deletes; the document is gone.
+    assert_eq!(call("DELETE", &doc, Some(&s.teacher), None).0, 204);
+    assert_eq!(call("GET", &doc, Some(&s.teacher), None).0, 404);
+}
+
+#[tokio::test]
+async fn websocket_boundaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = school(dir.path());
+    let url = |token: &str| s.server.ws(&s.doc, &format!("acks=1&token={token}"));
+
+    // No token, a forged one, another group's: refused before any document data.
+    for bad in [
+        s.server.ws(&s.doc, ""),
+        url("q1.nope"),
+        url(&s.other_teacher),
+    ] {
+        let refused = tokio_tungstenite::connect_async(&bad).await.err();
+        assert!(
+            matches!(refused, Some(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status().as_u16() >= 400),
+            "{bad}: {refused:?}"
+        );
+    }
+
+    let mut editor = Client::connect(&url(&s.editor)).await;
+    editor.insert(0, "by the editor").await;
+    assert!(editor.wait_saved().await);
+
+    let mut viewer = Client::connect(&url(&s.viewer)).await;
+    assert_eq!(viewer.text(), "by the editor", "viewers read");
+    assert!(viewer.denied.is_empty(), "an empty sync reply is no write");
+    viewer.insert(0, "vandal ").await;
+    viewer.pump(Duration::from_millis(300)).await;
+    assert_eq!(viewer.denied, vec!["read-only".to_owned()]);
+    assert!(viewer.closed.is_none(), "viewers stay connected");
+    let reader = Client::connect(&url(&s.teacher)).await;
+    assert_eq!(
+        reader.text(),
+        "by the editor",
+        "the viewer's write changed nothing"
+    );
+
+    // Revoking the editor closes their open connection within seconds.
+    let members = format!(
+        "{}/api/v1/groups/{}/members/{}",
+        s.server.http(),
+        s.group,
+        s.editor_id
+    );
+    assert_eq!(call("DELETE", &members, Some(&s.teacher), None).0, 204);
+    assert_eq!(editor.wait_closed().await, Some(1008));
+}
