@@ -19,6 +19,10 @@ use crate::update::DecodedUpdate;
 /// A stable author id: who the server vouches wrote something.
 pub type AuthorId = Arc<str>;
 
+/// Most bytes of updates a document holds back waiting for dependencies;
+/// past it, the update that grew them is refused and the document rebuilt.
+pub const PENDING_LIMIT: usize = 1 << 20;
+
 /// The author of updates that the server itself writes (templates, titles).
 pub const SYSTEM_AUTHOR: &str = "system";
 
@@ -148,8 +152,25 @@ impl Document {
             .transact_mut()
             .apply_update(update)
             .map_err(|e| Error::ApplyFailed(e.to_string()))?;
+        let pending = self.pending_len();
+        if pending > PENDING_LIMIT {
+            return Err(Error::ApplyFailed(format!(
+                "{pending} bytes of updates wait for dependencies that never came (limit {PENDING_LIMIT})"
+            )));
+        }
         self.bindings.bind(&writers, author);
         Ok(self.counter.finish(&self.content, &self.doc.transact()))
+    }
+
+    /// Size in bytes of the updates held back for missing dependencies.
+    pub fn pending_len(&self) -> usize {
+        let txn = self.doc.transact();
+        let store = txn.store();
+        let structs = store
+            .pending_update()
+            .map_or(0, |p| p.update.encode_v1().len());
+        let deletes = store.pending_ds().map_or(0, |ds| ds.encode_v1().len());
+        structs + deletes
     }
 
     /// Replays a stored log entry; bindings are taken as they were recorded.

@@ -6,6 +6,7 @@
 //! - [`schema`]: root types and the node and mark names shared with y-prosemirror.
 //! - [`protocol`]: the y-protocols wire codec, one message per frame, plus Saved.
 //! - [`update`]: decoding and validating Yjs updates before yrs applies them.
+//! - [`validate`]: the structural scan that refuses what would crash yrs.
 //! - [`document`]: a group document and the author that owns each Yjs client id.
 //! - [`authorship`]: characters inserted and deleted per update, per-author
 //!   statistics, and the author of every character in the body.
@@ -32,6 +33,7 @@ pub mod schema;
 pub mod session;
 pub mod templates;
 pub mod update;
+pub mod validate;
 
 pub use document::{AuthorId, ClientBindings, Document};
 pub use error::{Error, Result};

@@ -18,6 +18,7 @@ pub struct DecodedUpdate {
 impl DecodedUpdate {
     /// Decodes and validates a v1 update.
     pub fn decode(bytes: Bytes) -> Result<Self> {
+        crate::validate::scan_update_v1(&bytes)?;
         let update =
             Update::decode_v1(&bytes).map_err(|e| Error::MalformedUpdate(e.to_string()))?;
         // Every client with a block in the update, wherever its clocks start

@@ -161,3 +161,51 @@ async fn oversized_messages_are_refused() {
     fine.pump(Duration::from_millis(200)).await;
     assert_eq!(Client::connect(&url).await.text().len(), 30_000);
 }
+
+#[tokio::test]
+async fn hostile_updates_are_refused_and_others_keep_editing() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), &[]);
+    let url = server.ws("hostile-updates", "acks=1");
+    let mut good = Client::connect(&url).await;
+    good.insert(0, "still here").await;
+    assert!(good.wait_saved().await);
+
+    // Values nested far deeper than yrs can decode without overflowing its stack.
+    let mut deep = vec![1, 1, 5, 0, 8, 1, 1, b'r', 1];
+    deep.extend(std::iter::repeat_n([117u8, 1], 100_000).flatten());
+    deep.extend([126, 0]);
+    // A client id of 2^53.
+    let big_client = vec![
+        1, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 0, 4, 1, 1, b'r', 1, b'a', 0,
+    ];
+    for update in [deep, big_client] {
+        let mut bad = Client::connect(&url).await;
+        bad.send_update(update).await;
+        assert_eq!(bad.wait_closed().await, Some(1002));
+    }
+
+    // Updates whose dependencies never arrive are held only up to a limit.
+    let source = Doc::with_options(Options::with_client_id(yrs::ClientID::new(77)));
+    let text = source.get_or_insert_text("text");
+    let mut updates = Vec::new();
+    for chunk in ["a", &"b".repeat(700_000), &"c".repeat(700_000)] {
+        let mut txn = source.transact_mut();
+        let len = yrs::Text::len(&text, &txn);
+        text.insert(&mut txn, len, chunk);
+        updates.push(txn.encode_update_v1());
+    }
+    let mut flood = Client::connect(&url).await;
+    flood.send_update(updates[1].clone()).await;
+    flood.send_update(updates[2].clone()).await;
+    assert_eq!(
+        flood.wait_closed().await,
+        Some(1002),
+        "pending state over the limit"
+    );
+
+    good.insert(10, "!").await;
+    assert!(good.wait_saved().await);
+    let late = Client::connect(&url).await;
+    assert_eq!(late.text(), "still here!");
+}

@@ -1,0 +1,298 @@
+//! A structural scan of a v1 update before yrs decodes it. yrs aborts the
+//! process (a stack overflow, which cannot be caught) on `Any` values nested
+//! a few thousand levels deep, masks client ids of 2^53 and above, and
+//! overflows clocks near `u32::MAX`; this scan refuses such updates first.
+
+use yrs::encoding::read::{Cursor, Read};
+
+use crate::error::{Error, Result};
+
+/// Deepest nesting of `Any` arrays and maps accepted.
+pub const MAX_ANY_DEPTH: usize = 64;
+/// Client ids are 53-bit integers in Yjs.
+const CLIENT_LIMIT: u64 = 1 << 53;
+
+fn refuse(what: impl std::fmt::Display) -> Error {
+    Error::RefusedUpdate(what.to_string())
+}
+
+fn malformed(e: impl std::fmt::Display) -> Error {
+    Error::MalformedUpdate(e.to_string())
+}
+
+struct Scan<'a> {
+    cursor: Cursor<'a>,
+}
+
+impl<'a> Scan<'a> {
+    fn var(&mut self) -> Result<u64> {
+        self.cursor.read_var::<u64>().map_err(malformed)
+    }
+
+    fn u8(&mut self) -> Result<u8> {
+        self.cursor.read_u8().map_err(malformed)
+    }
+
+    fn remaining(&self) -> usize {
+        self.cursor.buf.len() - self.cursor.next
+    }
+
+    /// A count of things that each take at least one byte.
+    fn count(&mut self) -> Result<u64> {
+        let n = self.var()?;
+        if n > self.remaining() as u64 + 1 {
+            return Err(malformed(format!(
+                "declares {n} items, {} bytes remain",
+                self.remaining()
+            )));
+        }
+        Ok(n)
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8]> {
+        let len = self.var()?;
+        let len = usize::try_from(len).map_err(malformed)?;
+        if len > self.remaining() {
+            return Err(malformed(format!(
+                "declares {len} bytes, {} remain",
+                self.remaining()
+            )));
+        }
+        let start = self.cursor.next;
+        self.cursor.next += len;
+        Ok(&self.cursor.buf[start..start + len])
+    }
+
+    fn string(&mut self) -> Result<&'a str> {
+        std::str::from_utf8(self.bytes()?).map_err(|_| malformed("string is not UTF-8"))
+    }
+
+    fn client(&mut self) -> Result<u64> {
+        let client = self.var()?;
+        if client >= CLIENT_LIMIT {
+            return Err(refuse(format!(
+                "client id {client} is not a 53-bit integer"
+            )));
+        }
+        Ok(client)
+    }
+
+    fn clock(&mut self) -> Result<u64> {
+        let clock = self.var()?;
+        if clock > u64::from(u32::MAX) {
+            return Err(refuse(format!("clock {clock} out of range")));
+        }
+        Ok(clock)
+    }
+
+    fn id(&mut self) -> Result<()> {
+        self.client()?;
+        self.clock()?;
+        Ok(())
+    }
+
+    fn json(&mut self) -> Result<()> {
+        let text = self.string()?;
+        // serde_json refuses nesting deeper than 128 without recursing further.
+        serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| refuse(format!("JSON content: {e}")))?;
+        Ok(())
+    }
+
+    fn any(&mut self, depth: usize) -> Result<()> {
+        if depth > MAX_ANY_DEPTH {
+            return Err(refuse(format!("values nested deeper than {MAX_ANY_DEPTH}")));
+        }
+        match self.u8()? {
+            116 => drop(self.bytes()?),
+            117 => {
+                for _ in 0..self.count()? {
+                    self.any(depth + 1)?;
+                }
+            }
+            118 => {
+                for _ in 0..self.count()? {
+                    self.string()?;
+                    self.any(depth + 1)?;
+                }
+            }
+            119 => drop(self.string()?),
+            120 | 121 | 126 | 127 => {}
+            122 | 123 => drop(self.cursor.read_exact(8).map_err(malformed)?),
+            124 => drop(self.cursor.read_exact(4).map_err(malformed)?),
+            125 => drop(self.cursor.read_var::<i64>().map_err(malformed)?),
+            other => return Err(malformed(format!("unknown value tag {other}"))),
+        }
+        Ok(())
+    }
+
+    /// One item's content; returns its length in clock units.
+    fn content(&mut self, info: u8) -> Result<u64> {
+        Ok(match info & 0b1111 {
+            1 => self.var()?,
+            2 => {
+                // yrs reads one string more than the declared count.
+                let n = self.count()?;
+                for _ in 0..=n {
+                    self.string()?;
+                }
+                n + 1
+            }
+            3 => {
+                self.bytes()?;
+                1
+            }
+            4 => self.string()?.encode_utf16().count() as u64,
+            5 => {
+                self.json()?;
+                1
+            }
+            6 => {
+                self.string()?;
+                self.json()?;
+                1
+            }
+            7 => {
+                let type_ref = self.u8()?;
+                match type_ref {
+                    3 => drop(self.string()?),
+                    0 | 1 | 2 | 4 | 5 | 6 | 9 | 15 => {}
+                    other => return Err(refuse(format!("unsupported type ref {other}"))),
+                }
+                1
+            }
+            8 => {
+                let n = self.count()?;
+                for _ in 0..n {
+                    self.any(0)?;
+                }
+                n
+            }
+            9 => return Err(refuse("subdocuments are not supported")),
+            other => return Err(malformed(format!("unknown content {other}"))),
+        })
+    }
+
+    fn update(&mut self) -> Result<()> {
+        for _ in 0..self.count()? {
+            let structs = self.count()?;
+            self.client()?;
+            let mut clock = self.clock()?;
+            for _ in 0..structs {
+                let info = self.u8()?;
+                let len = match info {
+                    0 | 10 => self.var()?,
+                    _ => {
+                        if info & 0x80 != 0 {
+                            self.id()?;
+                        }
+                        if info & 0x40 != 0 {
+                            self.id()?;
+                        }
+                        if info & 0xC0 == 0 {
+                            if self.var()? == 1 {
+                                self.string()?;
+                            } else {
+                                self.id()?;
+                            }
+                            if info & 0x20 != 0 {
+                                self.string()?;
+                            }
+                        }
+                        self.content(info)?
+                    }
+                };
+                clock += len;
+                if clock > u64::from(u32::MAX) {
+                    return Err(refuse("clock overflows"));
+                }
+            }
+        }
+        for _ in 0..self.count()? {
+            self.client()?;
+            for _ in 0..self.count()? {
+                let clock = self.clock()?;
+                let len = self.var()?;
+                if clock + len > u64::from(u32::MAX) {
+                    return Err(refuse("deleted range overflows"));
+                }
+            }
+        }
+        if self.remaining() != 0 {
+            return Err(malformed(format!("{} trailing bytes", self.remaining())));
+        }
+        Ok(())
+    }
+}
+
+/// Scans a v1 update; an error names what is wrong.
+pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
+    Scan {
+        cursor: Cursor::new(bytes),
+    }
+    .update()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::updates::encoder::Encode;
+    use yrs::{
+        Any, Array, Doc, Map, Text, Transact, WriteTxn, XmlElementPrelim, XmlFragment,
+        XmlTextPrelim,
+    };
+
+    #[test]
+    fn accepts_what_yjs_writes() {
+        let doc = Doc::new();
+        let mut txn = doc.transact_mut();
+        let text = txn.get_or_insert_text("t");
+        text.insert(&mut txn, 0, "hello world 🙂");
+        text.format(
+            &mut txn,
+            0,
+            2,
+            yrs::types::Attrs::from([("strong".into(), Any::from(true))]),
+        );
+        let arr = txn.get_or_insert_array("a");
+        arr.push_back(
+            &mut txn,
+            Any::from(vec![Any::from(1.5), Any::Null, Any::from("x")]),
+        );
+        let map = txn.get_or_insert_map("m");
+        map.insert(&mut txn, "k", Any::from(7));
+        let xml = txn.get_or_insert_xml_fragment("x");
+        let p = xml.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+        p.push_back(&mut txn, XmlTextPrelim::new("body"));
+        text.remove_range(&mut txn, 1, 2);
+        let update = txn.encode_update_v1();
+        scan_update_v1(&update).unwrap();
+        scan_update_v1(&[0, 0]).unwrap();
+    }
+
+    #[test]
+    fn refuses_deep_values_big_clients_and_garbage() {
+        // One Any item holding arrays nested 10,000 deep.
+        let mut deep = vec![1, 1, 5, 0, 8, 1, 1, b'r', 1];
+        deep.extend(std::iter::repeat_n([117u8, 1], 10_000).flatten());
+        deep.push(126);
+        deep.push(0);
+        assert!(matches!(
+            scan_update_v1(&deep),
+            Err(Error::RefusedUpdate(_))
+        ));
+        // Client id 2^53.
+        let mut big = vec![1, 1];
+        let mut id = 1u64 << 53;
+        while id >= 0x80 {
+            big.push((id as u8 & 0x7f) | 0x80);
+            id >>= 7;
+        }
+        big.push(id as u8);
+        big.extend([0, 4, 1, b'r', 1, b'a', 0]);
+        assert!(matches!(scan_update_v1(&big), Err(Error::RefusedUpdate(_))));
+        for bad in [&[][..], &[1], &[200, 1], &[0, 0, 9]] {
+            assert!(scan_update_v1(bad).is_err(), "{bad:?}");
+        }
+    }
+}
