@@ -236,7 +236,6 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yrs::updates::encoder::Encode;
     use yrs::{
         Any, Array, Doc, Map, Text, Transact, WriteTxn, XmlElementPrelim, XmlFragment,
         XmlTextPrelim,
