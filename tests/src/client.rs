@@ -65,7 +65,28 @@ impl Client {
 
     /// Inserts text at `index` of the `text` root and sends the update.
     pub async fn insert(&mut self, index: u32, chunk: &str) {
-        let text = self.doc.get_or_insert_text("text");
+        self.insert_in("text", index, chunk).await;
+    }
+
+    /// Appends text to the root `root`; returns the number of the message that carried it.
+    pub async fn append_to(&mut self, root: &str, chunk: &str) -> u64 {
+        let len = {
+            let text = self.doc.get_or_insert_text(root);
+            yrs::Text::len(&text, &self.doc.transact())
+        };
+        self.insert_in(root, len, chunk).await;
+        self.sent
+    }
+
+    /// The content of the text root `root`.
+    pub fn text_of(&self, root: &str) -> String {
+        let text = self.doc.get_or_insert_text(root);
+        text.get_string(&self.doc.transact())
+    }
+
+    /// Inserts text at `index` of the text root `root` and sends the update.
+    pub async fn insert_in(&mut self, root: &str, index: u32, chunk: &str) {
+        let text = self.doc.get_or_insert_text(root);
         let update = {
             let mut txn = self.doc.transact_mut();
             text.insert(&mut txn, index, chunk);
