@@ -5,12 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The binary under test: `QUIRE_BIN`, or target/release/quire.
+/// The binary under test: `QUIRE_BIN`, or release/quire in the target directory.
 pub fn binary() -> PathBuf {
     if let Ok(bin) = std::env::var("QUIRE_BIN") {
         return PathBuf::from(bin);
     }
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/quire");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let bin = target.join("release/quire");
     assert!(
         bin.exists(),
         "{} is missing: run `cargo build --release -p quire-server` or set QUIRE_BIN",
