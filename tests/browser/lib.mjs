@@ -1,7 +1,7 @@
 // Helpers for the browser tests: start the real quire binary, launch Debian's
 // Chromium, open pages that record console errors, and read the editor.
 import { spawn } from 'node:child_process'
-import { mkdtemp, mkdir, rm } from 'node:fs/promises'
+import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,6 +14,12 @@ export const SCREENSHOTS = path.join(ROOT, 'target', 'screenshots')
 
 const BIN = path.resolve(ROOT, process.env.QUIRE_BIN ?? 'target/release/quire')
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/**
+ * QUIRE_ASSETS=web/dist serves /assets/app.js and app.css from that folder
+ * instead of the copies embedded in the binary, to try a rebuilt web client
+ * without rebuilding the server. Unset, the binary's own bundle is tested.
+ */
+const ASSETS = process.env.QUIRE_ASSETS === undefined ? null : path.resolve(ROOT, process.env.QUIRE_ASSETS)
 
 /** A fresh temporary data directory, removed by `cleanup`. */
 export async function tempDataDir () {
@@ -91,6 +97,13 @@ export async function openPage (browser, url, { name, viewport } = {}) {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1200, height: 800 } })
   if (name !== undefined) {
     await context.addInitScript((n) => { window.localStorage.setItem('quire.name', n) }, name)
+  }
+  if (ASSETS !== null) {
+    await context.route(/\/assets\/app\.(js|css)$/, async (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop()
+      const type = name.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8'
+      await route.fulfill({ status: 200, contentType: type, body: await readFile(path.join(ASSETS, name)) })
+    })
   }
   const page = await context.newPage()
   page.errors = []

@@ -4,6 +4,7 @@ import { EditorView } from 'prosemirror-view'
 import { ySyncPlugin, yCursorPlugin, yUndoPlugin } from 'y-prosemirror'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
+import { authorshipPlugin } from './authorship'
 import { baseKeys, editorKeymap, markdownRules } from './keys'
 import { schema } from './schema'
 import { toolbarPlugin } from './toolbar'
@@ -27,7 +28,8 @@ export function createEditor (
       markdownRules(),
       editorKeymap(),
       baseKeys(),
-      toolbarPlugin(toolbar)
+      toolbarPlugin(toolbar),
+      authorshipPlugin()
     ]
   })
   return new EditorView(mount, {

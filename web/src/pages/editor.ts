@@ -1,7 +1,7 @@
 /** The editor page at /d/{id}: document, toolbar, people, status, chat and menus. */
 import { exportUrl, EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
-import { authorColoursEnabled, setAuthorColours } from '../editor/authorship'
+import { authorColours, authorColoursEnabled } from '../editor/authorship'
 import { createEditor } from '../editor/view'
 import { loadProfile, type Profile } from '../identity'
 import { chatPanel } from '../panels/chat'
@@ -48,7 +48,8 @@ export function renderEditor (id: string): void {
   const toolbar = h('div', { class: 'toolbar' })
   const body = h('div', { class: 'doc-scroll' })
   const view = createEditor(body, toolbar, connection.content, connection.provider.awareness)
-  setAuthorColours(view, authorColoursEnabled())
+  const colours = authorColours(view, id, connection.doc)
+  colours.setEnabled(authorColoursEnabled())
 
   const badge = h('span', { class: 'badge', hidden: true, 'aria-label': 'unread messages', 'data-testid': 'chat-unread' })
   const chatToggle = h('button', {
@@ -84,9 +85,9 @@ export function renderEditor (id: string): void {
       }),
       chatToggle,
       exportMenu(id),
-      moreMenu(id, (on) => setAuthorColours(view, on))),
+      moreMenu(id, (on) => colours.setEnabled(on))),
     h('div', { class: 'editor-layout' },
-      h('main', { class: 'editor-main' }, toolbar, body),
+      h('main', { class: 'editor-main' }, toolbar, colours.legend, body),
       chat.element))
   closeMenusOnOutsideClick(root)
 

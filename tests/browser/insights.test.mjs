@@ -1,0 +1,194 @@
+// The teacher's pages: insights lists each member with the right numbers and
+// follows new edits; the history slider shows earlier revisions and plays;
+// author colours in the editor follow the server's authorship record.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import {
+  cleanup, createDoc, editor, eventually, focusEnd, launchBrowser, openPage,
+  screenshotPath, startServer, tempDataDir, waitForEditorText, waitForStatus
+} from './lib.mjs'
+
+let dataDir, server, browser, id, alice, bob
+const pages = []
+
+before(async () => {
+  dataDir = await tempDataDir()
+  server = await startServer(dataDir)
+  browser = await launchBrowser()
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+  if (dataDir !== undefined) await cleanup(dataDir)
+})
+
+async function open (path, options) {
+  const page = await openPage(browser, `${server.url}${path}`, options)
+  pages.push(page)
+  return page
+}
+
+async function api (path) {
+  const response = await fetch(`${server.url}/api/v1${path}`)
+  assert.equal(response.status, 200, `GET ${path}`)
+  return path.includes('/export/') ? response.text() : response.json()
+}
+
+/** The numbers in an author's row of the insights table, by column. */
+async function authorRow (page, name) {
+  const row = page.locator('[data-testid="authors-table"] tbody tr', { has: page.locator(`[data-col="name"]:text-is("${name}")`) })
+  await row.waitFor()
+  const values = {}
+  for (const col of ['share', 'present', 'inserted', 'deleted', 'edits', 'active_minutes']) {
+    values[col] = Number(await row.locator(`[data-col="${col}"]`).getAttribute('data-value'))
+  }
+  values.shareText = await row.locator('[data-col="share"]').innerText()
+  return values
+}
+
+const ALICE_TEXT = 'The quick brown fox.'
+const BOB_TEXT = ' Bob adds this.'
+
+test('two people write; insights lists each with the right numbers', async () => {
+  id = await createDoc(server, 'Group essay')
+  alice = await open(`/d/${id}`, { name: 'Alice' })
+  await editor(alice).waitFor()
+  await waitForStatus(alice, 'Saved')
+  await focusEnd(alice)
+  await alice.keyboard.type(ALICE_TEXT, { delay: 10 })
+  await waitForStatus(alice, 'Saved')
+
+  bob = await open(`/d/${id}`, { name: 'Bob' })
+  await waitForEditorText(bob, ALICE_TEXT)
+  await waitForStatus(bob, 'Saved')
+  await focusEnd(bob)
+  await bob.keyboard.type(BOB_TEXT, { delay: 10 })
+  // Bob deletes "fox." from Alice's text.
+  for (let i = 0; i < BOB_TEXT.length; i++) await bob.keyboard.press('ArrowLeft')
+  for (let i = 0; i < 4; i++) await bob.keyboard.press('Backspace')
+  await waitForEditorText(alice, `The quick brown ${BOB_TEXT}`)
+  await waitForStatus(bob, 'Saved')
+
+  const teacher = await open(`/d/${id}/insights`)
+  const a = await authorRow(teacher, 'Alice')
+  const b = await authorRow(teacher, 'Bob')
+  assert.deepEqual([a.present, a.inserted, a.deleted], [16, 20, 0])
+  assert.deepEqual([b.present, b.inserted, b.deleted], [15, 15, 4])
+  assert.equal(a.shareText, '51.6%')
+  assert.equal(b.shareText, '48.4%')
+  assert.ok(a.edits >= 1 && b.edits >= 1 && a.active_minutes >= 1)
+  const api0 = await api(`/docs/${id}/contributions`)
+  const apiAlice = api0.authors.find((x) => x.name === 'Alice')
+  assert.equal(a.edits, apiAlice.edits)
+  assert.match(await teacher.locator('[data-testid="summary"]').innerText(), /^31 characters/)
+  // Present per section: no heading yet, so one section before the first heading.
+  const sections = teacher.locator('[data-testid="sections-table"]')
+  assert.match(await sections.innerText(), /Before the first heading\s+16\s+15/)
+  // The timeline draws both authors.
+  const titles = await teacher.locator('[data-testid="timeline"] svg rect title').allTextContents()
+  assert.ok(titles.some((t) => t.startsWith('Alice, ')) && titles.some((t) => t.startsWith('Bob, ')), titles.join('; '))
+  await teacher.locator('#bucket').selectOption('3600')
+  await teacher.locator('[data-testid="timeline"] svg rect').first().waitFor()
+
+  // It follows new edits without a reload.
+  await bob.keyboard.press('Control+End')
+  await bob.keyboard.type('!!')
+  await eventually(async () => assert.equal((await authorRow(teacher, 'Bob')).inserted, 17), 10000)
+
+  // The text by author, in a sandboxed frame.
+  await teacher.locator('button[aria-controls="authored-panel"]').click()
+  const frame = teacher.frameLocator('[data-testid="authored"]')
+  await frame.locator('span', { hasText: 'Bob adds this.!!' }).waitFor()
+  assert.equal(await frame.locator('span', { hasText: 'The quick brown' }).count(), 1)
+  assert.match(await frame.locator('aside.legend').innerText(), /Alice[\s\S]*Bob|Bob[\s\S]*Alice/)
+  assert.equal(await teacher.locator('[data-testid="authored"]').getAttribute('sandbox'), 'allow-same-origin allow-popups allow-popups-to-escape-sandbox')
+  await teacher.screenshot({ path: await screenshotPath('insights'), fullPage: true })
+
+  const phone = await open(`/d/${id}/insights`, { viewport: { width: 390, height: 844 } })
+  await authorRow(phone, 'Alice')
+  await phone.screenshot({ path: await screenshotPath('insights-phone'), fullPage: true })
+  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`)
+})
+
+test('the history slider shows an earlier revision, and play advances', async () => {
+  const history = []
+  for (let from = 1; from !== null;) {
+    const page = await api(`/docs/${id}/history?from=${from}`)
+    history.push(...page.items)
+    from = page.next
+  }
+  // The revision after Alice's fifth keystroke reads "The q".
+  const rev = history.filter((item) => item.name === 'Alice' && item.inserted > 0)[4].rev
+  assert.equal((await api(`/docs/${id}/export/txt?rev=${rev}`)).trim(), 'The q')
+
+  const page = await open(`/d/${id}/history`)
+  const label = page.locator('[data-testid="rev-label"]')
+  await eventually(async () => assert.equal(await label.innerText(), `Revision ${history.length} of ${history.length}`))
+  const doc = page.frameLocator('[data-testid="revision-doc"]')
+  await doc.locator('main p', { hasText: 'Bob adds this.!!' }).waitFor()
+
+  // Keyboard on the slider: Home, then right arrows.
+  await page.locator('#rev-slider').focus()
+  await page.keyboard.press('Home')
+  for (let i = 1; i < rev; i++) await page.keyboard.press('ArrowRight')
+  await eventually(async () => assert.equal(await label.innerText(), `Revision ${rev} of ${history.length}`))
+  await eventually(async () => assert.equal((await doc.locator('main p').innerText()).trim(), 'The q'))
+  assert.equal(await page.locator('[data-testid="revision-doc"]').getAttribute('data-rev'), String(rev))
+  await eventually(async () => assert.equal(await page.locator('[data-testid="change-author"]').innerText(), 'Alice'))
+  assert.equal(await page.locator('[data-testid="change-inserted"]').innerText(), '+1')
+  assert.match(page.url(), new RegExp(`\\?rev=${rev}$`))
+  const md = await page.locator('[data-testid="exports"] a[data-format="md"]').getAttribute('href')
+  assert.equal(md, `/api/v1/docs/${id}/export/md?rev=${rev}`)
+  assert.equal(await page.locator('[data-testid="exports"] a').count(), 6)
+
+  await page.locator('button[aria-label="Play"]').click()
+  await eventually(async () => {
+    const shown = Number(/Revision (\d+)/.exec(await label.innerText())[1])
+    assert.ok(shown >= rev + 2, `still at ${shown}`)
+  }, 10000)
+  await page.locator('button[aria-label="Pause"]').click()
+  await page.locator('button[aria-label="Play"][aria-pressed="false"]').waitFor()
+  await page.screenshot({ path: await screenshotPath('history') })
+
+  // An address with ?rev= opens that revision.
+  const direct = await open(`/d/${id}/history?rev=${rev}`, { viewport: { width: 390, height: 844 } })
+  await eventually(async () => assert.equal((await direct.frameLocator('[data-testid="revision-doc"]').locator('main p').innerText()).trim(), 'The q'))
+  await direct.screenshot({ path: await screenshotPath('history-phone') })
+  const overflow = await direct.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`)
+})
+
+test('author colours in the editor tint each person\'s text and follow new edits', async () => {
+  await alice.locator('summary[aria-label="More"]').click()
+  await alice.locator('#author-colours').check()
+  const legend = alice.locator('[data-testid="author-legend"]')
+  await eventually(async () => assert.match(await legend.innerText(), /Alice[\s\S]*Bob|Bob[\s\S]*Alice/))
+  const tinted = (name) => alice.locator(`.ProseMirror .author-text[title="${name}"]`).allInnerTexts()
+  await eventually(async () => {
+    assert.equal((await tinted('Alice')).join(''), 'The quick brown ')
+    assert.equal((await tinted('Bob')).join(''), ' Bob adds this.!!')
+  })
+  await bob.keyboard.type(' More from Bob.')
+  await eventually(async () => assert.equal((await tinted('Bob')).join(''), ' Bob adds this.!! More from Bob.'), 10000)
+  await alice.screenshot({ path: await screenshotPath('editor-author-colours') })
+  // Off again: no tint, no legend; the choice is remembered.
+  await alice.locator('#author-colours').uncheck()
+  assert.equal(await alice.locator('.ProseMirror .author-text').count(), 0)
+  assert.equal(await legend.isHidden(), true)
+  assert.equal(await alice.evaluate(() => localStorage.getItem('quire.authorColours')), '0')
+})
+
+test('every control on the insights and history pages has an accessible name', async () => {
+  for (const page of pages.filter((p) => /\/(insights|history)/.test(p.url()))) {
+    const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, summary, input, select, iframe')]
+      .filter((el) => (el.getAttribute('aria-label') ?? el.getAttribute('title') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim() === '')
+      .map((el) => el.outerHTML.slice(0, 80)))
+    assert.deepEqual(unnamed, [], page.url())
+  }
+})
+
+test('no page logged an error', () => {
+  for (const page of pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+})

@@ -1,0 +1,142 @@
+/**
+ * The read-only calls behind the insights and history pages: contributions
+ * per author, the revision history, document metadata and the
+ * author-coloured HTML export.
+ */
+import { storedToken } from '../identity'
+
+/** Characters present per author in one top-level section. */
+export interface SectionPresent {
+  heading: string
+  present: number
+}
+
+/** One author's numbers, as `GET /docs/{id}/contributions` reports them. */
+export interface AuthorContribution {
+  author_id: string
+  name: string
+  color: string
+  /** Characters of the current body this author wrote (UTF-16 units). */
+  present: number
+  /** present / length, 0..1. */
+  share: number
+  inserted: number
+  deleted: number
+  edits: number
+  active_minutes: number
+  /** Milliseconds since the epoch; 0 when the author never edited. */
+  first_edit: number
+  last_edit: number
+  online: boolean
+  sections: SectionPresent[]
+}
+
+/** Inserted and deleted characters of one author in one timeline bucket. */
+export interface BucketCounts {
+  inserted: number
+  deleted: number
+}
+
+/** The whole contributions answer. */
+export interface Contributions {
+  id: string
+  title: string
+  revision: number
+  length: number
+  authors: AuthorContribution[]
+  sections: Array<{ heading: string, authors: Record<string, number> }>
+  timeline: { bucket_ms: number, buckets: Array<{ start: number, authors: Record<string, BucketCounts> }> }
+}
+
+/** One revision: the log entry that produced it. */
+export interface HistoryItem {
+  rev: number
+  ts: number
+  author: string
+  name: string
+  color: string
+  inserted: number
+  deleted: number
+}
+
+/** One page of `GET /docs/{id}/history`. */
+export interface HistoryPage {
+  revisions: number
+  from: number
+  items: HistoryItem[]
+  next: number | null
+}
+
+/** The part of `GET /docs/{id}` these pages use. */
+export interface DocInfo {
+  id: string
+  title: string
+  revisions: number
+}
+
+/** An API answer that was not 2xx. */
+export class ApiError extends Error {
+  constructor (readonly status: number, message: string) {
+    super(message)
+  }
+}
+
+function base (id: string): string {
+  return `/api/v1/docs/${encodeURIComponent(id)}`
+}
+
+async function get (path: string, signal?: AbortSignal): Promise<Response> {
+  const headers: Record<string, string> = {}
+  const token = storedToken()
+  if (token !== null) headers.Authorization = `Bearer ${token}`
+  const response = await fetch(path, { headers, signal, cache: 'no-store' })
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`
+    try {
+      const body = await response.json() as { message?: string }
+      if (typeof body.message === 'string') message = body.message
+    } catch {}
+    throw new ApiError(response.status, message)
+  }
+  return response
+}
+
+/** Contributions per author, with a timeline in buckets of `bucketSeconds`. */
+export async function fetchContributions (id: string, bucketSeconds: number, signal?: AbortSignal): Promise<Contributions> {
+  const response = await get(`${base(id)}/contributions?bucket=${bucketSeconds}`, signal)
+  return await response.json() as Contributions
+}
+
+/** The document's metadata (title, number of revisions). */
+export async function fetchDocInfo (id: string, signal?: AbortSignal): Promise<DocInfo> {
+  const response = await get(base(id), signal)
+  return await response.json() as DocInfo
+}
+
+/** Up to `limit` revisions starting at `from`, oldest first. */
+export async function fetchHistoryPage (id: string, from: number, limit: number, signal?: AbortSignal): Promise<HistoryPage> {
+  const response = await get(`${base(id)}/history?from=${from}&limit=${limit}`, signal)
+  return await response.json() as HistoryPage
+}
+
+/**
+ * The address of an export; with `rev`, of that revision; with `authorship`,
+ * HTML coloured by author with a legend; with `link`, for an `<a href>`,
+ * which carries the group token (if any) in the query.
+ */
+export function exportAddress (id: string, ext: string, options: { rev?: number, authorship?: boolean, link?: boolean } = {}): string {
+  const params = new URLSearchParams()
+  if (options.rev !== undefined) params.set('rev', String(options.rev))
+  if (options.authorship === true) params.set('authorship', '1')
+  // A download link cannot send a header: it carries the group token instead.
+  const token = options.link === true ? storedToken() : null
+  if (token !== null) params.set('token', token)
+  const query = params.toString()
+  return `${base(id)}/export/${ext}${query === '' ? '' : `?${query}`}`
+}
+
+/** The author-coloured HTML export, now or at revision `rev`, as text. */
+export async function fetchAuthoredHtml (id: string, rev?: number, signal?: AbortSignal): Promise<string> {
+  const response = await get(exportAddress(id, 'html', { rev, authorship: true }), signal)
+  return await response.text()
+}
