@@ -54,6 +54,7 @@ impl AppState {
             store: store.clone(),
             checkpoint_entries: config.checkpoint_entries.max(1),
             checkpoint_bytes: config.checkpoint_bytes.max(1),
+            max_doc_bytes: config.max_doc_bytes,
             idle_unload: config.idle_unload(),
             shutdown: shutdown.clone(),
             tracker,

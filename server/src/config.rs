@@ -99,6 +99,20 @@ pub struct Config {
     #[arg(long, env = "QUIRE_MAX_MESSAGE_BYTES", default_value_t = 4 << 20, global = true)]
     pub max_message_bytes: usize,
 
+    /// Messages per second one connection may send (bursts of twice that).
+    #[arg(
+        long,
+        env = "QUIRE_MAX_MESSAGES_PER_SEC",
+        default_value_t = 500,
+        global = true
+    )]
+    pub max_messages_per_sec: u32,
+
+    /// Largest document accepted, in bytes of stored state and log since
+    /// the last checkpoint; updates past it are refused.
+    #[arg(long, env = "QUIRE_MAX_DOC_BYTES", default_value_t = 64 << 20, global = true)]
+    pub max_doc_bytes: u64,
+
     /// Frames queued for one connection before it counts as too slow and is
     /// closed, to resync when it reconnects.
     #[arg(long, env = "QUIRE_SEND_QUEUE", default_value_t = 1024, global = true)]

@@ -36,6 +36,10 @@ pub struct Metrics {
     pub store_errors: Counter,
     /// Websocket upgrades refused before any document data was sent.
     pub refused_connections: Counter,
+    /// Connections closed for sending too many messages.
+    pub rate_limited: Counter,
+    /// Updates refused because the document is at its size limit.
+    pub doc_too_large: Counter,
 }
 
 impl Default for Metrics {
@@ -56,6 +60,8 @@ impl Default for Metrics {
             lagging_closed: Counter::default(),
             store_errors: Counter::default(),
             refused_connections: Counter::default(),
+            rate_limited: Counter::default(),
+            doc_too_large: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -122,6 +128,16 @@ impl Default for Metrics {
             "refused_connections",
             "Websocket upgrades refused",
             metrics.refused_connections.clone(),
+        );
+        registry.register(
+            "rate_limited",
+            "Connections closed for their message rate",
+            metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "doc_too_large",
+            "Updates refused at the document size limit",
+            metrics.doc_too_large.clone(),
         );
         Self {
             registry,

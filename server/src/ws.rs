@@ -161,7 +161,10 @@ async fn connection(
             dropped: dropped.clone(),
         },
     ));
-    read_loop(stream, &handle, conn, &tx, started, &last_seen, &dropped).await;
+    read_loop(
+        stream, &handle, conn, &tx, started, &last_seen, &dropped, &app,
+    )
+    .await;
     handle.leave(conn).await;
     drop(tx);
     let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
@@ -169,6 +172,39 @@ async fn connection(
     debug!(conn, "disconnected");
 }
 
+/// A token bucket: `rate` messages per second with bursts of `2 * rate`.
+struct RateLimit {
+    rate: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl RateLimit {
+    fn new(rate: u32) -> Self {
+        let rate = f64::from(rate.max(1));
+        Self {
+            rate,
+            tokens: 2.0 * rate,
+            at: Instant::now(),
+        }
+    }
+
+    /// Takes one token; false when the bucket is empty.
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(2.0 * self.rate);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn read_loop(
     mut stream: SplitStream<WebSocket>,
     handle: &DocHandle,
@@ -177,7 +213,9 @@ async fn read_loop(
     started: Instant,
     last_seen: &AtomicU64,
     dropped: &CancellationToken,
+    app: &AppState,
 ) {
+    let mut limit = RateLimit::new(app.config.max_messages_per_sec);
     loop {
         let message = tokio::select! {
             _ = dropped.cancelled() => return,
@@ -193,6 +231,11 @@ async fn read_loop(
             None => return,
         };
         last_seen.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+        if !limit.take() {
+            app.metrics.rate_limited.inc();
+            let _ = tx.try_send(Outbound::Close(close::POLICY, "message rate limit".into()));
+            return;
+        }
         match message {
             Message::Binary(frame) => {
                 if !handle.frame(conn, frame).await {

@@ -209,3 +209,25 @@ async fn hostile_updates_are_refused_and_others_keep_editing() {
     let late = Client::connect(&url).await;
     assert_eq!(late.text(), "still here!");
 }
+
+#[tokio::test]
+async fn message_rate_and_document_size_are_limited() {
+    let dir = data_dir();
+    let server = Server::start(
+        dir.path(),
+        &["--max-messages-per-sec", "20", "--max-doc-bytes", "20000"],
+    );
+    let url = server.ws("limits", "");
+    let mut flood = Client::connect(&url).await;
+    for _ in 0..200 {
+        flood.send_raw(vec![3]).await; // QueryAwareness
+    }
+    assert_eq!(flood.wait_closed().await, Some(1008), "message rate");
+
+    let mut writer = Client::connect(&url).await;
+    writer.insert(0, &"x".repeat(5_000)).await;
+    writer.pump(Duration::from_millis(200)).await;
+    writer.insert(0, &"y".repeat(30_000)).await;
+    assert_eq!(writer.wait_closed().await, Some(1009), "document size");
+    assert_eq!(Client::connect(&url).await.text().len(), 5_000);
+}

@@ -33,6 +33,7 @@ pub(crate) struct Context {
     pub store: Arc<dyn Store>,
     pub checkpoint_entries: u64,
     pub checkpoint_bytes: u64,
+    pub max_doc_bytes: u64,
     pub idle_unload: Duration,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
@@ -426,6 +427,15 @@ impl Actor {
             }
             let bytes = incoming.update.bytes().clone();
             let author = incoming.author.to_string();
+            if self.stored_size() + bytes.len() as u64 > self.context.max_doc_bytes {
+                self.context.metrics.doc_too_large.inc();
+                warn!(conn, "document size limit reached; update refused");
+                self.kick(
+                    conn,
+                    Outbound::Close(close::TOO_BIG, "document size limit reached".into()),
+                );
+                continue;
+            }
             match self.room.apply(incoming) {
                 Ok(applied) => {
                     self.stats.record(&author, ts, applied);
@@ -453,6 +463,12 @@ impl Actor {
             .inc_by(relay.len() as u64);
         self.relay(relay);
         self.persist().await;
+    }
+
+    /// The document's size as stored: the last checkpoint plus the log since.
+    fn stored_size(&self) -> u64 {
+        let unsaved: u64 = self.unsaved.iter().map(|e| e.update.len() as u64).sum();
+        self.meta.size + self.bytes_since_checkpoint + unsaved
     }
 
     /// Relays a batch: one update goes to everyone but its sender; several are
