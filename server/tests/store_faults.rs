@@ -52,7 +52,7 @@ async fn no_saved_while_the_store_fails_and_recovery_after() {
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     let doc = Doc::new();
     let text = doc.get_or_insert_text("text");
-    let mut send = |chunk: &str| {
+    let send = |chunk: &str| {
         let mut txn = doc.transact_mut();
         let len = text.len(&txn);
         text.insert(&mut txn, len, chunk);
