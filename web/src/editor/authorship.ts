@@ -70,7 +70,7 @@ export function authorColours (view: EditorView, id: string, doc: Y.Doc): Author
   let firstPending = 0
   let inFlight = false
   let again = false
-  /** Exports in a row whose text differed from the editor's; retries stop at MAX_RETRIES. */
+  /** Failed or mismatching refreshes in a row; retries stop at MAX_RETRIES. */
   let mismatches = 0
 
   const showLegend = (authored: AuthoredText): void => {
@@ -102,8 +102,8 @@ export function authorColours (view: EditorView, id: string, doc: Y.Doc): Author
         retry = window.setTimeout(() => { void refresh() }, RETRY_MS)
       }
     } catch {
-      // Offline or the server is busy: the next change or retry tries again.
-      if (enabled) retry = window.setTimeout(() => { void refresh() }, RETRY_MS * 2)
+      // Offline, or the server is busy: try again a few times; the next change also does.
+      if (enabled && ++mismatches <= MAX_RETRIES) retry = window.setTimeout(() => { void refresh() }, RETRY_MS * 2)
     } finally {
       inFlight = false
     }

@@ -108,9 +108,9 @@ export function renderHistory (id: string): void {
         player.setRevisions(info.revisions)
       }
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) {
-        title.textContent = 'Not found'
-        message.textContent = 'There is no document at this address.'
+      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
+        title.textContent = err.status === 404 ? 'Not found' : 'No access'
+        message.textContent = err.status === 404 ? 'There is no document at this address.' : `You may not see this document: ${err.message}`
         return
       }
       message.textContent = `Could not load the history: ${err instanceof Error ? err.message : String(err)}`

@@ -110,9 +110,11 @@ export function renderInsights (id: string): void {
       parts.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`
       await refreshAuthored(data.revision)
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) {
-        parts.title.textContent = 'Not found'
-        parts.summary.textContent = 'There is no document at this address.'
+      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
+        parts.title.textContent = err.status === 404 ? 'Not found' : 'No access'
+        parts.summary.textContent = err.status === 404
+          ? 'There is no document at this address.'
+          : `You may not see the insights of this document: ${err.message}`
         return
       }
       parts.updated.textContent = `Could not refresh: ${err instanceof Error ? err.message : String(err)}`
