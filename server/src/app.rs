@@ -16,7 +16,7 @@ use crate::doc::{Context, Registry};
 use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::{api, groups, insights, web, ws};
+use crate::{api, groups, insights, openapi, web, ws};
 
 /// Largest HTTP request body accepted (imports).
 const MAX_BODY: usize = 8 << 20;
@@ -91,7 +91,8 @@ pub fn app(state: AppState) -> Router {
             get(groups::list_members).post(groups::add_member),
         )
         .route("/groups/{g}/members/{m}", delete(groups::remove_member))
-        .route("/groups/{g}/docs", get(groups::group_docs));
+        .route("/groups/{g}/docs", get(groups::group_docs))
+        .route("/openapi.json", get(openapi::serve));
     Router::new()
         .nest("/api/v1", api)
         .route("/ws/{doc}", get(ws::upgrade))

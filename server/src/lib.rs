@@ -11,6 +11,7 @@
 //! - [`store`]: the `Store` trait, the sled store and an in-memory store.
 //! - [`service`]: creating, exporting and importing documents, shared by API and CLI.
 //! - [`cli`]: `quire export` and `quire import`, on a data directory or a running server.
+//! - [`openapi`]: the table of API routes and the OpenAPI description built from it.
 //! - [`api`]: the JSON HTTP API under `/api/v1`, `/healthz`, `/metrics`.
 //! - [`insights`]: contributions per author, the revision history, authorship colours.
 //! - [`identity`]: author ids from author secrets; the server's HMAC key.
@@ -32,6 +33,7 @@ pub mod identity;
 pub mod ids;
 pub mod insights;
 pub mod metrics;
+pub mod openapi;
 pub mod service;
 pub mod store;
 pub mod web;
