@@ -248,7 +248,12 @@ pub fn present(document: &Document) -> Present {
             let mut heading = String::new();
             for child in e.children(&txn) {
                 if let XmlOut::Text(t) = child {
-                    heading.push_str(&t.get_string(&txn));
+                    // The plain text: `get_string` would render marks as tags.
+                    for chunk in t.diff(&txn, |_: yrs::types::text::YChange| ()) {
+                        if let Out::Any(Any::String(s)) = &chunk.insert {
+                            heading.push_str(s);
+                        }
+                    }
                 }
             }
             out.sections.push((heading, BTreeMap::new()));
@@ -298,5 +303,3 @@ pub fn present(document: &Document) -> Present {
     }
     out
 }
-
-use yrs::GetString;

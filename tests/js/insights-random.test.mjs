@@ -92,8 +92,6 @@ test('a random session of three authors matches the truth', async (t) => {
         c.fragment.delete(i, 1)
       } else {
         const el = block(c)
-        // Formatted headings are covered by their own test in insights.test.mjs.
-        if (el.nodeName === 'heading') return
         const x = el.get(0)
         const s = textOf(x)
         const from = safeIndex(s, rng.int(s.length))
