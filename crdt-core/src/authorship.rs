@@ -173,7 +173,11 @@ pub struct Stats {
 impl Stats {
     /// Records one accepted update.
     pub fn record(&mut self, author: &str, ts_ms: u64, applied: Applied) {
-        let entry = self.authors.entry(author.to_owned()).or_default();
+        if !self.authors.contains_key(author) {
+            self.authors
+                .insert(author.to_owned(), AuthorStats::default());
+        }
+        let entry = self.authors.get_mut(author).expect("inserted above");
         let m = minute(ts_ms);
         if entry.edits == 0 {
             entry.first_edit = ts_ms;
@@ -185,12 +189,11 @@ impl Stats {
         entry.inserted += applied.inserted;
         entry.deleted += applied.deleted;
         entry.last_edit = entry.last_edit.max(ts_ms);
-        let slot = self
-            .minutes
-            .entry(m)
-            .or_default()
-            .entry(author.to_owned())
-            .or_default();
+        let minute = self.minutes.entry(m).or_default();
+        if !minute.contains_key(author) {
+            minute.insert(author.to_owned(), (0, 0));
+        }
+        let slot = minute.get_mut(author).expect("inserted above");
         slot.0 += applied.inserted;
         slot.1 += applied.deleted;
     }

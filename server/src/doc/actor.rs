@@ -474,6 +474,14 @@ impl Actor {
     /// Relays a batch: one update goes to everyone but its sender; several are
     /// merged into one message for everyone, so frames per tick stay bounded.
     fn relay(&mut self, updates: Vec<(u64, Bytes)>) {
+        // Nobody else to tell: a lone writer's batch costs no merge.
+        if self
+            .conns
+            .keys()
+            .all(|conn| updates.iter().any(|(sender, _)| sender == conn))
+        {
+            return;
+        }
         match updates.as_slice() {
             [] => {}
             [(sender, update)] => self.send_all(&protocol::update(update), Some(*sender)),
@@ -563,8 +571,12 @@ impl Actor {
                 self.send_to(conn, protocol::saved(number));
             }
         }
+        // A checkpoint rewrites the whole state, so it waits until the log
+        // since the last one is at least half that size: its cost stays a
+        // constant share of what is logged, however large the document.
         let since = self.next_seq - 1 - self.checkpoint_seq;
-        if since >= self.context.checkpoint_entries
+        let amortized = self.bytes_since_checkpoint >= self.meta.size / 2;
+        if (since >= self.context.checkpoint_entries && amortized)
             || self.bytes_since_checkpoint >= self.context.checkpoint_bytes
         {
             self.checkpoint().await;
