@@ -29,10 +29,11 @@ export async function tempDataDir () {
 /**
  * Starts `quire serve` on `127.0.0.1:port` (0 for any free port) with
  * `dataDir` and resolves once it prints `listening on http://127.0.0.1:PORT`.
+ * `args` are more flags, such as `['--admin-token', TOKEN]`.
  */
-export function startServer (dataDir, port = 0) {
+export function startServer (dataDir, port = 0, args = []) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+    const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' }
     })
@@ -130,6 +131,22 @@ export async function createDoc (server, title, template) {
   if (!response.ok) throw new Error(`POST /api/v1/docs: ${response.status} ${await response.text()}`)
   const body = await response.json()
   return body.id
+}
+
+/**
+ * Calls the JSON API: `method` on `/api/v1{path}` with `body` (JSON) and
+ * `token` as bearer; resolves to the parsed answer, or throws on a non-2xx.
+ */
+export async function api (server, method, path, body, token) {
+  const headers = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (token !== undefined) headers.Authorization = `Bearer ${token}`
+  const response = await fetch(`${server.url}/api/v1${path}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
+  return text === '' ? null : JSON.parse(text)
 }
 
 /** The editable document body. */

@@ -101,3 +101,29 @@ export function storedToken (): string | null {
   const token = load(TOKEN_KEY)
   return token === null || token === '' ? null : token
 }
+
+/** What a member token says about its holder (not verified: the server does that). */
+export interface TokenClaims {
+  member: string
+  group: string
+  role: 'teacher' | 'editor' | 'viewer'
+}
+
+/**
+ * Reads the claims of a member token `q1.MEMBER.GROUP.ROLE.EXPIRY.MAC`, or
+ * null for anything else (the admin token, a malformed one). Only for what
+ * the page shows before the server answers; the server decides access.
+ */
+export function tokenClaims (token: string | null = storedToken()): TokenClaims | null {
+  if (token === null) return null
+  const parts = token.split('.')
+  if (parts.length !== 6 || parts[0] !== 'q1') return null
+  const role = parts[3]
+  if (role !== 'teacher' && role !== 'editor' && role !== 'viewer') return null
+  return { member: parts[1], group: parts[2], role }
+}
+
+/** Forgets the group token, for signing out of a group. */
+export function forgetToken (): void {
+  store(TOKEN_KEY, '')
+}

@@ -1,7 +1,7 @@
 /** The ProseMirror editor bound to the shared document. */
-import { EditorState } from 'prosemirror-state'
+import { EditorState, Plugin } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
-import { ySyncPlugin, yCursorPlugin, yUndoPlugin } from 'y-prosemirror'
+import { ySyncPlugin, ySyncPluginKey, yCursorPlugin, yUndoPlugin } from 'y-prosemirror'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import { authorshipPlugin } from './authorship'
@@ -10,14 +10,27 @@ import { schema } from './schema'
 import { toolbarPlugin } from './toolbar'
 
 /**
+ * While `editable()` is false, refuses every change to the document except
+ * those y-prosemirror makes to show the shared document (remote edits).
+ */
+export function readOnlyGuard (editable: () => boolean): Plugin {
+  return new Plugin({
+    filterTransaction: (tr) => editable() || !tr.docChanged || tr.getMeta(ySyncPluginKey) !== undefined
+  })
+}
+
+/**
  * Mounts an editor for `content` into `mount`, with live cursors from
- * `awareness` and the toolbar rendered into `toolbar`.
+ * `awareness` and the toolbar rendered into `toolbar`. While `editable()` is
+ * false the editor only shows the document (call `view.setProps({})` after
+ * it changes).
  */
 export function createEditor (
   mount: HTMLElement,
   toolbar: HTMLElement,
   content: Y.XmlFragment,
-  awareness: Awareness
+  awareness: Awareness,
+  editable: () => boolean = () => true
 ): EditorView {
   const state = EditorState.create({
     schema,
@@ -29,17 +42,20 @@ export function createEditor (
       editorKeymap(),
       baseKeys(),
       toolbarPlugin(toolbar),
-      authorshipPlugin()
+      authorshipPlugin(),
+      readOnlyGuard(editable)
     ]
   })
   return new EditorView(mount, {
     state,
-    attributes: {
+    editable,
+    attributes: () => ({
       class: 'doc-body',
       role: 'textbox',
       'aria-multiline': 'true',
+      'aria-readonly': String(!editable()),
       'aria-label': 'Document text',
       spellcheck: 'true'
-    }
+    })
   })
 }

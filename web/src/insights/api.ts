@@ -67,11 +67,15 @@ export interface HistoryPage {
   next: number | null
 }
 
-/** The part of `GET /docs/{id}` these pages use. */
+/** The part of `GET /docs/{id}` the pages use. */
 export interface DocInfo {
   id: string
   title: string
   revisions: number
+  /** The group the document belongs to, if any. */
+  group?: string | null
+  /** What the caller may do: read (viewers), edit, or manage (teachers, the admin). */
+  access?: 'read' | 'edit' | 'manage'
 }
 
 /** An API answer that was not 2xx. */

@@ -1,9 +1,14 @@
-/** The editor page at /d/{id}: document, toolbar, people, status, chat and menus. */
+/**
+ * The editor page at /d/{id}: document, toolbar, people, status, chat and
+ * menus; read-only for viewers, with a delete action for teachers.
+ */
 import { exportUrl, EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { authorColours, authorColoursEnabled } from '../editor/authorship'
 import { createEditor } from '../editor/view'
-import { loadProfile, type Profile } from '../identity'
+import { loadProfile, tokenClaims, type Profile } from '../identity'
+import { ApiError, fetchDocInfo } from '../insights/api'
+import { accessBadge, deleteItem, docAccess, groupLink, type DocAccess } from '../panels/access'
 import { chatPanel } from '../panels/chat'
 import { presenceList, profileEditor } from '../panels/presence'
 import { statusIndicator } from '../panels/status'
@@ -13,21 +18,27 @@ import { openDocument, updateProfile } from '../sync/connection'
 import { docPath } from './home'
 
 function exportMenu (id: string): HTMLElement {
-  return h('details', { class: 'menu export-menu' },
+  const menu = h('details', { class: 'menu export-menu' },
     h('summary', { 'aria-label': 'Export', title: 'Download this document' }, 'Export'),
     h('ul', { class: 'menu-items' }, ...EXPORT_FORMATS.map((f) => h('li', {},
       h('a', { href: exportUrl(id, f.ext), download: true, 'aria-label': `Export as ${f.label}` }, f.label)))))
+  // A download leaves the page where it is: close the menu once one is chosen.
+  menu.addEventListener('click', (event) => {
+    if (event.target instanceof Element && event.target.closest('a') !== null) menu.removeAttribute('open')
+  })
+  return menu
 }
 
-function moreMenu (id: string, onAuthorColours: (on: boolean) => void): HTMLElement {
+function moreMenu (id: string, onAuthorColours: (on: boolean) => void, extra: HTMLElement): HTMLElement {
   const colours = h('input', { type: 'checkbox', id: 'author-colours', checked: authorColoursEnabled() })
   colours.addEventListener('change', () => onAuthorColours(colours.checked))
   return h('details', { class: 'menu more-menu' },
     h('summary', { 'aria-label': 'More', title: 'History, insights and view options' }, '⋯'),
     h('ul', { class: 'menu-items' },
       h('li', {}, h('a', { href: `${docPath(id)}/history` }, 'History')),
-      h('li', {}, h('a', { href: `${docPath(id)}/insights` }, 'Insights')),
-      h('li', {}, h('label', { for: 'author-colours' }, colours, ' Author colours'))))
+      h('li', { 'data-item': 'insights' }, h('a', { href: `${docPath(id)}/insights` }, 'Insights')),
+      h('li', {}, h('label', { for: 'author-colours' }, colours, ' Author colours')),
+      extra))
 }
 
 /** Closes open menus when the user clicks elsewhere. */
@@ -44,10 +55,12 @@ export function renderEditor (id: string): void {
   let profile: Profile = loadProfile()
   const connection = openDocument(id, profile)
   const root = pageRoot('page-editor')
+  // A viewer's token starts read-only; the server's answer decides.
+  let readOnly = tokenClaims()?.role === 'viewer'
 
   const toolbar = h('div', { class: 'toolbar' })
   const body = h('div', { class: 'doc-scroll' })
-  const view = createEditor(body, toolbar, connection.content, connection.provider.awareness)
+  const view = createEditor(body, toolbar, connection.content, connection.provider.awareness, () => !readOnly)
   const colours = authorColours(view, id, connection.doc)
   colours.setEnabled(authorColoursEnabled())
 
@@ -72,12 +85,54 @@ export function renderEditor (id: string): void {
     document.title = `${text === '' ? 'Untitled' : text} · Quire`
     rememberDoc(id, text)
   })
+  const status = statusIndicator(connection.saves)
+  const role = accessBadge()
+  const group = groupLink()
+  const remove = deleteItem(id, {
+    stop: () => connection.provider.disconnect(),
+    resume: () => connection.provider.connect()
+  })
+  const more = moreMenu(id, (on) => colours.setEnabled(on), remove.element)
+  const notice = h('p', { class: 'access-notice error', role: 'alert', hidden: true })
+
+  /** Shows what the caller may do, and makes everything read-only for viewers. */
+  const applyAccess = (access: DocAccess): void => {
+    readOnly = access.access === 'read'
+    view.setProps({})
+    status.hidden = readOnly && connection.saves.current !== 'offline'
+    toolbar.hidden = readOnly
+    title.readOnly = readOnly
+    chat.setWritable(!readOnly)
+    role.show(access)
+    group.show(access.group)
+    remove.show(access)
+    // Insights of a group's document are for its teachers.
+    const insights = more.querySelector<HTMLElement>('[data-item="insights"]')
+    if (insights !== null) insights.hidden = access.group !== null && access.access !== 'manage'
+  }
+  // A viewer has nothing to save: the status only tells when the connection is lost.
+  connection.saves.subscribe((state) => { status.hidden = readOnly && state !== 'offline' })
+  if (readOnly) applyAccess({ access: 'read', group: tokenClaims()?.group ?? null })
+  fetchDocInfo(id).then((info) => {
+    applyAccess(docAccess(info))
+  }, (err: unknown) => {
+    // 404: a new document, made on first connection. Else the caller has no access.
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      connection.provider.disconnect()
+      notice.textContent = `You cannot open this document: ${err.message}`
+      notice.hidden = false
+      readOnly = true
+      view.setProps({})
+    }
+  })
 
   replaceChildren(root,
     h('header', { class: 'editor-header' },
       h('a', { href: '/', class: 'home-link', 'aria-label': 'Quire home' }, 'Quire'),
+      group.element,
       title,
-      statusIndicator(connection.saves),
+      role.element,
+      status,
       presenceList(connection.provider.awareness),
       profileEditor(profile, (next) => {
         profile = next
@@ -85,7 +140,8 @@ export function renderEditor (id: string): void {
       }),
       chatToggle,
       exportMenu(id),
-      moreMenu(id, (on) => colours.setEnabled(on))),
+      more),
+    notice,
     h('div', { class: 'editor-layout' },
       h('main', { class: 'editor-main' }, toolbar, colours.legend, body),
       chat.element))
@@ -94,5 +150,5 @@ export function renderEditor (id: string): void {
   window.addEventListener('beforeunload', (event) => {
     if (!connection.saves.allSaved) event.preventDefault()
   })
-  view.focus()
+  if (!readOnly) view.focus()
 }

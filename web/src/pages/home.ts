@@ -1,6 +1,8 @@
-/** The home page: create a document, reopen a recent one, open one by link. */
+/** The home page: create or import a document, reopen a recent one, open one by link. */
 import { createDocument, DOC_ID, TEMPLATES } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
+import { tokenClaims } from '../identity'
+import { importCard } from '../panels/import'
 import { forgetDoc, recentDocs } from '../recent'
 
 /** The path of a document's editor. */
@@ -83,6 +85,13 @@ function recentList (): HTMLElement {
   return section
 }
 
+/** A link to the group this browser is signed in to, if any. */
+function groupShortcut (): HTMLElement | null {
+  const claims = tokenClaims()
+  if (claims === null) return null
+  return h('p', {}, h('a', { href: `/g/${encodeURIComponent(claims.group)}` }, 'Your group\'s documents'))
+}
+
 /** Renders the home page into the app root. */
 export function renderHome (): void {
   document.title = 'Quire'
@@ -90,6 +99,7 @@ export function renderHome (): void {
   replaceChildren(root,
     h('header', { class: 'home-header' },
       h('h1', {}, 'Quire'),
-      h('p', { class: 'muted' }, 'Write together, live.')),
-    h('main', { class: 'home-grid' }, createForm(), openForm(), recentList()))
+      h('p', { class: 'muted' }, 'Write together, live.'),
+      groupShortcut()),
+    h('main', { class: 'home-grid' }, createForm(), importCard(), openForm(), recentList()))
 }

@@ -32,6 +32,8 @@ export interface ChatPanel {
   /** Opens or closes the panel; opening clears the unread count. */
   setOpen: (open: boolean) => void
   isOpen: () => boolean
+  /** Shows or hides the message form: viewers read the chat but do not write in it. */
+  setWritable: (writable: boolean) => void
 }
 
 function formatTime (ts: number): string {
@@ -69,11 +71,12 @@ export function chatPanel (chat: Y.Array<unknown>, profile: () => Profile, event
   const input = h('input', { type: 'text', maxlength: MAX_LENGTH, placeholder: 'Message', 'aria-label': 'Chat message', autocomplete: 'off' })
   const form = h('form', { class: 'chat-form' },
     input, h('button', { type: 'submit', 'aria-label': 'Send message' }, 'Send'))
+  const readOnlyNote = h('p', { class: 'chat-form muted', hidden: true }, 'You can read the chat but not write in it.')
   const element = h('aside', { class: 'chat-panel', id: 'chat-panel', 'aria-label': 'Chat', hidden: true },
     h('header', {},
       h('h2', {}, 'Chat'),
       h('button', { type: 'button', class: 'icon', 'aria-label': 'Close chat', onclick: () => setOpen(false) }, '×')),
-    list, form)
+    list, form, readOnlyNote)
 
   const render = (): void => {
     const me = profile().name
@@ -114,10 +117,15 @@ export function chatPanel (chat: Y.Array<unknown>, profile: () => Profile, event
       unread = 0
       onUnread(0)
       render()
-      input.focus()
+      if (!form.hidden) input.focus()
     }
   }
 
+  const setWritable = (writable: boolean): void => {
+    form.hidden = !writable
+    readOnlyNote.hidden = writable
+  }
+
   render()
-  return { element, setOpen, isOpen: () => open }
+  return { element, setOpen, isOpen: () => open, setWritable }
 }

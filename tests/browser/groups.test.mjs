@@ -1,0 +1,191 @@
+// Groups in the browser: a teacher's sign-in link opens the group page with
+// its members and documents; the teacher creates a document and manages
+// members; an editor writes in it; a viewer reads it live but cannot change it.
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, test } from 'node:test'
+import {
+  api, cleanup, editor, editorText, eventually, focusEnd, launchBrowser, openPage, screenshotPath,
+  startServer, tempDataDir, waitForEditorText, waitForStatus
+} from './lib.mjs'
+
+const ADMIN = randomBytes(24).toString('hex')
+let dataDir, server, browser, group, teacher, writer, viewer, handout
+const pages = []
+
+before(async () => {
+  dataDir = await tempDataDir()
+  server = await startServer(dataDir, 0, ['--admin-token', ADMIN])
+  browser = await launchBrowser()
+  group = await api(server, 'POST', '/groups', { name: 'Class 4B' }, ADMIN)
+  const add = (name, role) => api(server, 'POST', `/groups/${group.id}/members`, { name, role }, ADMIN)
+  teacher = await add('Ms Rivera', 'teacher')
+  writer = await add('Sam', 'editor')
+  viewer = await add('Vic', 'viewer')
+  handout = await api(server, 'POST', '/docs', { title: 'Handout', group: group.id }, ADMIN)
+})
+
+after(async () => {
+  await browser?.close()
+  await server?.stop()
+  if (dataDir !== undefined) await cleanup(dataDir)
+})
+
+/** Opens a member's sign-in link in a fresh browser context. */
+async function signIn (member, options) {
+  const page = await openPage(browser, `${server.url}${member.link}`, { name: member.name, ...options })
+  pages.push(page)
+  await page.locator('[data-testid="group-role"]:not([hidden])').waitFor()
+  return page
+}
+
+/** The controls of `page` that have no accessible name. */
+function unnamedControls (page) {
+  return page.evaluate(() => [...document.querySelectorAll('button, summary, input, select, a')]
+    .filter((el) => (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? (el.tagName === 'A' ? el.textContent : '')).trim() === '')
+    .map((el) => el.outerHTML.slice(0, 80)))
+}
+
+/** Answers the next confirmation dialog with OK. */
+function acceptNextDialog (page) {
+  page.once('dialog', (dialog) => { void dialog.accept() })
+}
+
+let essayId
+
+test('the teacher\'s link shows the group, its members and documents; the teacher creates a document', async () => {
+  assert.match(teacher.link, new RegExp(`^/g/${group.id}\\?token=q1\\.`))
+  const page = await signIn(teacher)
+  assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar')
+  assert.equal(await page.evaluate(() => window.localStorage.getItem('quire.token')), teacher.token)
+  assert.equal(await page.locator('h1').textContent(), 'Class 4B')
+  assert.equal(await page.locator('[data-testid="group-role"]').textContent(), 'Teacher')
+  await page.locator('.group-docs a', { hasText: 'Handout' }).waitFor()
+  const rows = page.locator('.members li')
+  await eventually(async () => assert.equal(await rows.count(), 3))
+  const members = await rows.evaluateAll((items) => items.map((li) =>
+    [li.querySelector('.member-name').firstChild.textContent, li.querySelector('.role').textContent]))
+  assert.deepEqual(members, [['Ms Rivera', 'Teacher'], ['Sam', 'Editor'], ['Vic', 'Viewer']])
+  assert.deepEqual(await unnamedControls(page), [])
+  // Nobody removes themselves by accident.
+  assert.equal(await page.locator('button[aria-label="Remove Ms Rivera"]').count(), 0)
+
+  // Add a member, copy their link, then remove them.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+  await page.locator('#member-name').fill('Dana')
+  await page.locator('#member-role').selectOption('viewer')
+  await page.locator('button', { hasText: 'Add member' }).click()
+  await page.locator('.members li', { hasText: 'Dana' }).waitFor()
+  await page.locator('button[aria-label="Copy sign-in link of Dana"]').click()
+  await page.locator('button[aria-label="Copy sign-in link of Dana"]', { hasText: 'Copied' }).waitFor()
+  const copied = await page.evaluate(() => navigator.clipboard.readText())
+  assert.match(copied, new RegExp(`^${server.url}/g/${group.id}\\?token=q1\\.`))
+  const dana = (await api(server, 'GET', `/groups/${group.id}/members`, undefined, ADMIN)).members.find((m) => m.name === 'Dana')
+  assert.equal(copied, `${server.url}${dana.link}`)
+  acceptNextDialog(page)
+  await page.locator('button[aria-label="Remove Dana"]').click()
+  await eventually(async () => assert.equal(await page.locator('.members li', { hasText: 'Dana' }).count(), 0))
+  const afterRemoval = (await api(server, 'GET', `/groups/${group.id}/members`, undefined, ADMIN)).members
+  assert.equal(afterRemoval.find((m) => m.name === 'Dana').revoked, true)
+
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.screenshot({ path: await screenshotPath('group-teacher-phone'), fullPage: true })
+  await page.setViewportSize({ width: 1200, height: 800 })
+
+  // Create a document in the group: it opens in the editor.
+  await page.locator('#group-new-title').fill('Essay plan')
+  await page.locator('#group-new-template').selectOption('project-report')
+  await page.locator('button', { hasText: 'Create document' }).click()
+  await page.waitForURL(/\/d\/[A-Za-z0-9_-]+$/)
+  essayId = new URL(page.url()).pathname.split('/')[2]
+  await editor(page).waitFor()
+  await waitForStatus(page, 'Saved')
+  await page.locator('[data-testid="access"]', { hasText: 'Teacher' }).waitFor()
+  await page.locator('.more-menu summary').click()
+  assert.equal(await page.locator('.more-menu button', { hasText: 'Delete document' }).isVisible(), true)
+  assert.equal(await page.locator('.more-menu a', { hasText: 'Insights' }).isVisible(), true)
+  const info = await api(server, 'GET', `/docs/${essayId}`, undefined, ADMIN)
+  assert.equal(info.group, group.id)
+  assert.equal(info.title, 'Essay plan')
+
+  // Delete the handout from the group page.
+  await page.goto(`${server.url}/g/${group.id}`)
+  await page.locator('.group-docs a', { hasText: 'Essay plan' }).waitFor()
+  acceptNextDialog(page)
+  await page.locator('button[aria-label="Delete Handout"]').click()
+  await eventually(async () => assert.equal(await page.locator('.group-docs a', { hasText: 'Handout' }).count(), 0))
+  await assert.rejects(api(server, 'GET', `/docs/${handout.id}`, undefined, ADMIN), /404/)
+})
+
+test('an editor writes, a viewer reads live but cannot change anything', async () => {
+  assert.ok(essayId, 'the previous test created the essay')
+  const sam = await signIn(writer)
+  assert.equal(await sam.locator('[data-testid="group-role"]').textContent(), 'Editor')
+  assert.equal(await sam.locator('.members').count(), 0, 'only teachers see the members')
+  assert.equal(await sam.locator('button', { hasText: 'Delete' }).count(), 0)
+  await sam.locator('.group-docs a', { hasText: 'Essay plan' }).click()
+  await sam.waitForURL(`${server.url}/d/${essayId}`)
+  await editor(sam).waitFor()
+  await waitForStatus(sam, 'Saved')
+  await sam.locator('[data-testid="access"]', { hasText: 'Editor' }).waitFor()
+  await focusEnd(sam)
+  await sam.keyboard.type('Sam wrote the first line.')
+  await waitForStatus(sam, 'Saved')
+
+  const vic = await signIn(viewer)
+  assert.equal(await vic.locator('[data-testid="group-role"]').textContent(), 'Viewer (read-only)')
+  await vic.locator('.group-docs a', { hasText: 'Essay plan' }).click()
+  await vic.waitForURL(`${server.url}/d/${essayId}`)
+  await waitForEditorText(vic, 'Sam wrote the first line.')
+  await vic.locator('[data-testid="access"]', { hasText: 'Read-only' }).waitFor()
+  assert.equal(await editor(vic).getAttribute('contenteditable'), 'false')
+  assert.equal(await editor(vic).getAttribute('aria-readonly'), 'true')
+  assert.equal(await vic.locator('.toolbar').isVisible(), false)
+  assert.equal(await vic.locator('[data-testid="title"]').getAttribute('readonly'), '')
+  await vic.locator('.more-menu summary').click()
+  assert.equal(await vic.locator('.more-menu button', { hasText: 'Delete document' }).isVisible(), false)
+  assert.equal(await vic.locator('.more-menu a', { hasText: 'Insights' }).isVisible(), false)
+  await vic.keyboard.press('Escape')
+  assert.deepEqual(await unnamedControls(vic), [])
+
+  // Typing changes nothing, here or for anyone else.
+  const before = await editorText(vic)
+  await editor(vic).click()
+  await vic.keyboard.type('VIEWER WAS HERE')
+  await vic.keyboard.press('Enter')
+  await vic.keyboard.press('Backspace')
+  await vic.locator('[data-testid="title"]').click()
+  await vic.keyboard.type(' VANDAL')
+  assert.equal(await editorText(vic), before)
+  assert.equal(await vic.locator('[data-testid="title"]').inputValue(), 'Essay plan')
+
+  // The editor's new text still arrives live.
+  await focusEnd(sam)
+  await sam.keyboard.press('Enter')
+  await sam.keyboard.type('A second line, live.')
+  await waitForEditorText(vic, 'A second line, live.')
+  assert.ok(!(await editorText(sam)).includes('VIEWER'))
+  const md = await (await fetch(`${server.url}/api/v1/docs/${essayId}/export/md?token=${teacher.token}`)).text()
+  assert.ok(!md.includes('VIEWER') && md.includes('A second line, live.'), md)
+
+  // Viewers read the chat but have no message box.
+  await sam.locator('button.chat-toggle').click()
+  await sam.locator('input[aria-label="Chat message"]').fill('Read the plan, Vic')
+  await sam.locator('button[aria-label="Send message"]').click()
+  await vic.locator('button.chat-toggle').click()
+  await vic.locator('.chat-text', { hasText: 'Read the plan, Vic' }).waitFor()
+  assert.equal(await vic.locator('input[aria-label="Chat message"]').isVisible(), false)
+  await vic.setViewportSize({ width: 390, height: 844 })
+  await vic.screenshot({ path: await screenshotPath('editor-viewer-phone') })
+})
+
+test('without a token the group page says how to sign in', async () => {
+  const page = await openPage(browser, `${server.url}/g/${group.id}`)
+  pages.push(page)
+  page.expectedErrors.push(/401/)
+  await page.locator('[role="alert"]', { hasText: 'not signed in' }).waitFor()
+})
+
+test('no page logged an error', () => {
+  for (const page of pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+})

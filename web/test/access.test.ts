@@ -1,0 +1,45 @@
+// Pure parts of groups and import: reading a member token's claims, the
+// role badge's text, and an imported file's format and title.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { tokenClaims } from '../src/identity'
+import { accessLabel, docAccess } from '../src/panels/access'
+import { importFormatOf, titleFromFileName } from '../src/panels/import'
+
+test('a member token\'s claims are read; anything else is none', () => {
+  assert.deepEqual(tokenClaims('q1.m1.g1.viewer.0.abcdef'), { member: 'm1', group: 'g1', role: 'viewer' })
+  assert.deepEqual(tokenClaims('q1.m2.g-2.teacher.1900000000.00ff'), { member: 'm2', group: 'g-2', role: 'teacher' })
+  for (const token of ['admin-secret', 'q1.m.g.owner.0.ab', 'q2.m.g.viewer.0.ab', 'q1.m.g.viewer.0', '']) {
+    assert.equal(tokenClaims(token), null, token)
+  }
+  assert.equal(tokenClaims(null), null)
+})
+
+test('the badge says Read-only for viewers and the role in a group, nothing outside groups', () => {
+  assert.equal(accessLabel({ access: 'read', group: 'g' })?.text, 'Read-only')
+  assert.equal(accessLabel({ access: 'read', group: null })?.text, 'Read-only')
+  assert.equal(accessLabel({ access: 'edit', group: 'g' })?.text, 'Editor')
+  assert.equal(accessLabel({ access: 'edit', group: null }), null)
+  // Without a member token of the group, managing means the admin.
+  assert.equal(accessLabel({ access: 'manage', group: 'g' })?.text, 'Admin')
+  assert.deepEqual(docAccess({ id: 'd', title: '', revisions: 0 }), { access: 'edit', group: null })
+  assert.deepEqual(docAccess({ id: 'd', title: '', revisions: 0, access: 'read', group: 'g' }), { access: 'read', group: 'g' })
+})
+
+test('an imported file\'s format comes from its extension, else its type', () => {
+  assert.equal(importFormatOf('notes.md'), 'md')
+  assert.equal(importFormatOf('NOTES.MARKDOWN'), 'md')
+  assert.equal(importFormatOf('a.txt'), 'txt')
+  assert.equal(importFormatOf('page.HTM'), 'html')
+  assert.equal(importFormatOf('README', 'text/markdown'), 'md')
+  assert.equal(importFormatOf('clip', 'text/html'), 'html')
+  assert.equal(importFormatOf('photo.png', 'image/png'), null)
+  assert.equal(importFormatOf('report.docx', ''), null)
+})
+
+test('a document imported from a file is titled after it', () => {
+  assert.equal(titleFromFileName('Trial results.md'), 'Trial results')
+  assert.equal(titleFromFileName('v1.2 draft.txt'), 'v1.2 draft')
+  assert.equal(titleFromFileName('.md'), '.md')
+  assert.equal(titleFromFileName(`${'x'.repeat(300)}.md`).length, 200)
+})
