@@ -51,11 +51,11 @@ function acceptNextDialog (page) {
   page.once('dialog', (dialog) => { void dialog.accept() })
 }
 
-let essayId
+let essayId, teacherPage, sam, vic
 
 test('the teacher\'s link shows the group, its members and documents; the teacher creates a document', async () => {
   assert.match(teacher.link, new RegExp(`^/g/${group.id}\\?token=q1\\.`))
-  const page = await signIn(teacher)
+  const page = teacherPage = await signIn(teacher)
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar')
   assert.equal(await page.evaluate(() => window.localStorage.getItem('quire.token')), teacher.token)
   assert.equal(await page.locator('h1').textContent(), 'Class 4B')
@@ -119,7 +119,7 @@ test('the teacher\'s link shows the group, its members and documents; the teache
 
 test('an editor writes, a viewer reads live but cannot change anything', async () => {
   assert.ok(essayId, 'the previous test created the essay')
-  const sam = await signIn(writer)
+  sam = await signIn(writer)
   assert.equal(await sam.locator('[data-testid="group-role"]').textContent(), 'Editor')
   assert.equal(await sam.locator('.members').count(), 0, 'only teachers see the members')
   assert.equal(await sam.locator('button', { hasText: 'Delete' }).count(), 0)
@@ -132,7 +132,7 @@ test('an editor writes, a viewer reads live but cannot change anything', async (
   await sam.keyboard.type('Sam wrote the first line.')
   await waitForStatus(sam, 'Saved')
 
-  const vic = await signIn(viewer)
+  vic = await signIn(viewer)
   assert.equal(await vic.locator('[data-testid="group-role"]').textContent(), 'Viewer (read-only)')
   await vic.locator('.group-docs a', { hasText: 'Essay plan' }).click()
   await vic.waitForURL(`${server.url}/d/${essayId}`)
@@ -177,6 +177,25 @@ test('an editor writes, a viewer reads live but cannot change anything', async (
   assert.equal(await vic.locator('input[aria-label="Chat message"]').isVisible(), false)
   await vic.setViewportSize({ width: 390, height: 844 })
   await vic.screenshot({ path: await screenshotPath('editor-viewer-phone') })
+})
+
+test('a removed viewer is told so; a document the teacher deletes stays deleted for those who had it open', async () => {
+  assert.ok(sam && vic, 'the previous test opened the essay')
+  await api(server, 'DELETE', `/groups/${group.id}/members/${viewer.member_id}`, undefined, ADMIN)
+  await vic.locator('.access-notice', { hasText: 'Your access was removed' }).waitFor()
+
+  await teacherPage.goto(`${server.url}/d/${essayId}`)
+  await waitForEditorText(teacherPage, 'A second line, live.')
+  await teacherPage.locator('.more-menu summary').click()
+  acceptNextDialog(teacherPage)
+  await teacherPage.locator('.more-menu button', { hasText: 'Delete document' }).click()
+  await teacherPage.waitForURL(`${server.url}/g/${group.id}`)
+  await teacherPage.locator('.group-docs + p', { hasText: 'No documents yet' }).waitFor()
+  await sam.locator('.access-notice', { hasText: 'This document was deleted' }).waitFor()
+  assert.equal(await editor(sam).getAttribute('contenteditable'), 'false')
+  // Sam's page does not reconnect and write the document back.
+  await new Promise((resolve) => setTimeout(resolve, 2000))
+  await assert.rejects(api(server, 'GET', `/docs/${essayId}`, undefined, ADMIN), /404/)
 })
 
 test('without a token the group page says how to sign in', async () => {

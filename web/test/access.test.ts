@@ -1,10 +1,12 @@
 // Pure parts of groups and import: reading a member token's claims, the
-// role badge's text, and an imported file's format and title.
+// role badge's text, when a closed connection is final, and an imported
+// file's format and title.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { tokenClaims } from '../src/identity'
 import { accessLabel, docAccess } from '../src/panels/access'
 import { importFormatOf, titleFromFileName } from '../src/panels/import'
+import { shouldReconnect } from '../src/sync/connection'
 
 test('a member token\'s claims are read; anything else is none', () => {
   assert.deepEqual(tokenClaims('q1.m1.g1.viewer.0.abcdef'), { member: 'm1', group: 'g1', role: 'viewer' })
@@ -42,4 +44,13 @@ test('a document imported from a file is titled after it', () => {
   assert.equal(titleFromFileName('v1.2 draft.txt'), 'v1.2 draft')
   assert.equal(titleFromFileName('.md'), '.md')
   assert.equal(titleFromFileName(`${'x'.repeat(300)}.md`).length, 200)
+})
+
+test('a deleted document or a removed member ends the connection for good', () => {
+  assert.equal(shouldReconnect(1001, 'document deleted'), false)
+  assert.equal(shouldReconnect(1008, 'access revoked'), false)
+  assert.equal(shouldReconnect(4403, ''), false)
+  assert.equal(shouldReconnect(1001, 'server shutting down'), true)
+  assert.equal(shouldReconnect(1013, ''), true)
+  assert.equal(shouldReconnect(1006, ''), true)
 })

@@ -113,6 +113,18 @@ export function renderEditor (id: string): void {
   // A viewer has nothing to save: the status only tells when the connection is lost.
   connection.saves.subscribe((state) => { status.hidden = readOnly && state !== 'offline' })
   if (readOnly) applyAccess({ access: 'read', group: tokenClaims()?.group ?? null })
+  // The server ended the connection for good: say why, and stop editing.
+  connection.provider.on('closed', ({ reason }) => {
+    notice.textContent = reason === 'document deleted'
+      ? 'This document was deleted. Nothing more can be written in it.'
+      : reason === 'access revoked'
+        ? 'Your access was removed: you are no longer a member of this group.'
+        : `The server closed the connection: ${reason}`
+    notice.hidden = false
+    readOnly = true
+    view.setProps({})
+    toolbar.hidden = true
+  })
   fetchDocInfo(id).then((info) => {
     applyAccess(docAccess(info))
   }, (err: unknown) => {

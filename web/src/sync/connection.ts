@@ -31,13 +31,26 @@ export function connectionParams (profile: Profile): Record<string, string> {
   return params
 }
 
+/**
+ * Close reasons after which reconnecting is pointless: the server deleted the
+ * document, or removed the member. (Reconnecting would even write a deleted
+ * document back.)
+ */
+export const FINAL_CLOSE_REASONS: ReadonlySet<string> = new Set(['document deleted', 'access revoked'])
+
+/** Whether to reconnect after the server closed a connection with `code` and `reason`. */
+export function shouldReconnect (code: number, reason: string): boolean {
+  return !FINAL_CLOSE_REASONS.has(reason) && !(code >= 4400 && code < 4500)
+}
+
 /** Opens document `id` and starts syncing it with the server. */
 export function openDocument (id: string, profile: Profile): Connection {
   const doc = new Y.Doc()
   // Before the provider, so each local change is counted before it is sent.
   const saves = new SaveTracker(doc)
   const provider = new WebsocketProvider(websocketBase(), id, doc, {
-    params: connectionParams(profile)
+    params: connectionParams(profile),
+    shouldReconnect: (event) => shouldReconnect(event.code, event.reason)
   })
   saves.attach(provider)
   provider.awareness.setLocalStateField('user', { name: profile.name, color: profile.color })
