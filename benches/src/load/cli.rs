@@ -37,6 +37,10 @@ pub struct Cli {
     /// converged, every update was acknowledged and survived a restart.
     #[arg(long)]
     pub quick: bool,
+    /// With --quick, also type on 40 documents at once with strict
+    /// durability (finds stalls between documents' flushes).
+    #[arg(long)]
+    pub quick_many_docs: bool,
     /// Seed for positions, offsets and client ids.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -140,7 +144,9 @@ fn emit<T: Serialize>(label: &str, mode: &str, params: serde_json::Value, report
 /// Runs the command line.
 pub async fn run(cli: Cli) -> std::io::Result<bool> {
     if cli.quick {
-        return quick(&cli).await;
+        return tokio::time::timeout(Duration::from_secs(300), quick(&cli))
+            .await
+            .map_err(|_| std::io::Error::other("the quick check did not finish within 300 s"))?;
     }
     let Some(mode) = &cli.mode else {
         return Err(std::io::Error::other(
@@ -389,6 +395,36 @@ async fn quick(cli: &Cli) -> std::io::Result<bool> {
         "typists: every update acknowledged",
         report.unacknowledged == 0,
     );
+
+    if cli.quick_many_docs {
+        let config = typists::Config {
+            base: base.clone(),
+            clients: 120,
+            docs: 40,
+            interval: Duration::from_millis(100),
+            chars: 2,
+            duration: Duration::from_secs(3),
+            warmup: Duration::from_millis(500),
+            awareness: Duration::from_secs(1),
+            observers: usize::MAX,
+            replicas: true,
+            acks: true,
+            drain: Duration::from_secs(10),
+            seed: cli.seed,
+            server_pid: pid,
+            run_id: format!("{id}m"),
+            connect_parallel: 32,
+        };
+        let report = typists::run(config).await?;
+        eprintln!(
+            "40 documents: deliveries {}/{}, unacknowledged {}",
+            report.deliveries, report.deliveries_expected, report.unacknowledged
+        );
+        check(
+            "40 documents: every replica converged and every update acknowledged",
+            report.converged == Some(true) && report.unacknowledged == 0,
+        );
+    }
 
     let (updates, text) = keystrokes::synthetic(3000, cli.seed);
     let doc = format!("{id}-ingest");

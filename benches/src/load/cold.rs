@@ -18,8 +18,15 @@ pub struct Report {
     pub state_bytes: usize,
 }
 
-/// Connects to `doc`, asks for everything and returns the time and the state.
+/// Connects to `doc`, asks for everything and returns the time and the
+/// state; gives up after a minute.
 pub async fn sync_once(base: &str, doc: &str) -> std::io::Result<(Report, Vec<u8>)> {
+    tokio::time::timeout(std::time::Duration::from_secs(60), sync(base, doc))
+        .await
+        .map_err(|_| std::io::Error::other(format!("{doc}: no state within 60 s")))?
+}
+
+async fn sync(base: &str, doc: &str) -> std::io::Result<(Report, Vec<u8>)> {
     let started = Instant::now();
     let ws = connect(&format!("{base}/{doc}")).await?;
     let (mut sink, mut stream) = ws.split();

@@ -129,7 +129,10 @@ pub async fn run(
             let permit = match window.try_acquire() {
                 Ok(p) => p,
                 Err(_) => {
-                    sink.flush().await.map_err(std::io::Error::other)?;
+                    tokio::time::timeout_at(deadline.into(), sink.flush())
+                        .await
+                        .map_err(|_| timed_out())?
+                        .map_err(std::io::Error::other)?;
                     tokio::time::timeout_at(deadline.into(), window.acquire())
                         .await
                         .map_err(|_| timed_out())?
@@ -139,11 +142,18 @@ pub async fn run(
             permit.forget();
         }
         bytes += update.len() as u64;
-        sink.feed(WsMessage::binary(wire::update(update)))
-            .await
-            .map_err(std::io::Error::other)?;
+        tokio::time::timeout_at(
+            deadline.into(),
+            sink.feed(WsMessage::binary(wire::update(update))),
+        )
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(std::io::Error::other)?;
     }
-    sink.flush().await.map_err(std::io::Error::other)?;
+    tokio::time::timeout_at(deadline.into(), sink.flush())
+        .await
+        .map_err(|_| timed_out())?
+        .map_err(std::io::Error::other)?;
     let probe = || WsMessage::binary(wire::sync_step1(&StateVector::default().encode_v1()));
     let finished = if config.acks {
         tokio::time::timeout_at(deadline.into(), all_acked_rx)

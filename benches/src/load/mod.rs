@@ -29,10 +29,13 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// A client websocket.
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens a websocket with Nagle's algorithm off, as browsers do.
+/// Opens a websocket with Nagle's algorithm off, as browsers do; gives up
+/// after 30 seconds (a server that stopped answering must not hang a run).
 pub async fn connect(url: &str) -> std::io::Result<Ws> {
-    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true)
+    let connecting = tokio_tungstenite::connect_async_with_config(url, None, true);
+    let (ws, _) = tokio::time::timeout(std::time::Duration::from_secs(30), connecting)
         .await
+        .map_err(|_| std::io::Error::other(format!("{url}: no answer within 30 s")))?
         .map_err(|e| std::io::Error::other(format!("{url}: {e}")))?;
     Ok(ws)
 }

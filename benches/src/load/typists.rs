@@ -153,6 +153,22 @@ struct Outcome {
     state_vector: Option<StateVector>,
 }
 
+/// Longest a single websocket write may take before the client gives up.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Outcome {
+    fn failed() -> Self {
+        Self {
+            latencies: Vec::new(),
+            frames: 0,
+            bytes: 0,
+            failed: true,
+            text: None,
+            state_vector: None,
+        }
+    }
+}
+
 const ALPHABET: &[u8] = b"the quick brown fox jumps over the lazy dog ";
 const COLORS: &[&str] = &[
     "#30bced", "#6eeb83", "#ffbc42", "#ecd444", "#ee6352", "#9ac2c9",
@@ -238,8 +254,16 @@ pub async fn run(config: Config) -> std::io::Result<Report> {
     let _ = phase_tx.send(Phase::Close);
 
     let mut outcomes = Vec::with_capacity(n);
+    let join_deadline = tokio::time::Instant::now() + SEND_TIMEOUT + Duration::from_secs(5);
     for task in tasks {
-        outcomes.push(task.await.map_err(std::io::Error::other)?);
+        let abort = task.abort_handle();
+        match tokio::time::timeout_at(join_deadline, task).await {
+            Ok(outcome) => outcomes.push(outcome.map_err(std::io::Error::other)?),
+            Err(_) => {
+                abort.abort();
+                outcomes.push(Outcome::failed());
+            }
+        }
     }
     let unacknowledged = if config.acks {
         (0..n)
@@ -301,6 +325,15 @@ fn expected_deliveries(config: &Config, shared: &Shared) -> u64 {
 
 fn converged(config: &Config, shared: &Shared, ids: &[u64], outcomes: &[Outcome]) -> bool {
     let mut ok = true;
+    let mut told = 0;
+    let mut tell = |what: String| {
+        told += 1;
+        if told <= 10 {
+            eprintln!("{what}");
+        } else if told == 11 {
+            eprintln!("(more divergence not shown)");
+        }
+    };
     for d in 0..config.docs {
         let members: Vec<usize> = (0..config.clients)
             .filter(|&i| doc_of(config, i) == d)
@@ -312,7 +345,7 @@ fn converged(config: &Config, shared: &Shared, ids: &[u64], outcomes: &[Outcome]
         for &i in &members {
             let o = &outcomes[i];
             if o.failed || o.text.is_none() || &o.text != text {
-                eprintln!("document {d}: client {i} diverged");
+                tell(format!("document {d}: client {i} diverged"));
                 ok = false;
             }
             let Some(sv) = &o.state_vector else {
@@ -323,9 +356,9 @@ fn converged(config: &Config, shared: &Shared, ids: &[u64], outcomes: &[Outcome]
                 let want = shared.sent[t].load(Ordering::Relaxed) as u32 * shared.chars;
                 let have = sv.get(&yrs::ClientID::new(ids[t]));
                 if have != want {
-                    eprintln!(
+                    tell(format!(
                         "document {d}: client {i} has {have} of typist {t}'s {want} characters"
-                    );
+                    ));
                     ok = false;
                 }
             }
@@ -351,14 +384,7 @@ async fn client(
     mut phase: watch::Receiver<Phase>,
     gate: Arc<Semaphore>,
 ) -> Outcome {
-    let mut outcome = Outcome {
-        latencies: Vec::new(),
-        frames: 0,
-        bytes: 0,
-        failed: true,
-        text: None,
-        state_vector: None,
-    };
+    let mut outcome = Outcome::failed();
     let doc_name = format!("{}-d{}", config.run_id, doc_of(&config, i));
     let mut query = format!("author=loadgen-author-{}-{i:06}", config.run_id);
     if config.acks {
@@ -395,7 +421,10 @@ async fn client(
     let color = COLORS[i % COLORS.len()];
 
     let hello = wire::sync_step1(&doc.transact().state_vector().encode_v1());
-    if sink.send(WsMessage::binary(hello)).await.is_err() {
+    if !matches!(
+        tokio::time::timeout(SEND_TIMEOUT, sink.send(WsMessage::binary(hello))).await,
+        Ok(Ok(()))
+    ) {
         return outcome;
     }
     loop {
@@ -516,15 +545,18 @@ async fn client(
                 }
             }
         }
-        if let Some(frame) = reply
-            && sink.send(WsMessage::binary(frame)).await.is_err()
-        {
-            failed = true;
-            break;
+        if let Some(frame) = reply {
+            // A server that stopped reading must not hang the run.
+            let sent =
+                tokio::time::timeout(SEND_TIMEOUT, sink.send(WsMessage::binary(frame))).await;
+            if !matches!(sent, Ok(Ok(()))) {
+                failed = true;
+                break;
+            }
         }
     }
     if !failed {
-        let _ = sink.send(WsMessage::Close(None)).await;
+        let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(WsMessage::Close(None))).await;
     }
     if config.replicas {
         let txn = doc.transact();
