@@ -28,6 +28,8 @@ pub struct Client {
     pub denied: Vec<String>,
     /// The close frame, once the server closed.
     pub closed: Option<Option<CloseFrame>>,
+    /// Whether relayed updates are applied (off for clients that only write).
+    pub follow: bool,
 }
 
 impl Client {
@@ -46,6 +48,7 @@ impl Client {
             saved: 0,
             denied: Vec::new(),
             closed: None,
+            follow: true,
         };
         let sv = client.doc.transact().state_vector().encode_v1();
         client.send_raw(protocol::sync_step1(&sv).to_vec()).await;
@@ -174,7 +177,7 @@ impl Client {
                 self.sent += 1;
                 self.send_raw(protocol::sync_step2(&update).to_vec()).await;
             }
-            Inbound::SyncStep2(update) | Inbound::Update(update) => {
+            Inbound::SyncStep2(update) | Inbound::Update(update) if self.follow => {
                 let update = Update::decode_v1(update).expect("valid update");
                 self.doc
                     .transact_mut()
