@@ -159,6 +159,11 @@ pub async fn delete_doc(
         ));
     }
     principal.require(meta.group.as_deref(), app.config.private, Access::Manage)?;
+    // The tombstone first: from here on, nobody can bring the id back by
+    // connecting to it.
+    app.store
+        .put_setting(&service::tombstone_key(&id), b"1")
+        .await?;
     app.registry.discard(&id).await;
     app.store.delete(&id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,12 +2,13 @@
 //! platforms. Groups are kept as settings records, one per group.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::api::TokenQuery;
 use crate::app::AppState;
 use crate::auth::{self, Principal};
 use crate::error::ApiError;
@@ -109,8 +110,12 @@ pub async fn member(app: &AppState, group: &str, member: &str) -> Result<Option<
         .and_then(|g| g.members.into_iter().find(|m| m.id == member)))
 }
 
-async fn caller(app: &AppState, headers: &HeaderMap) -> Result<Principal, ApiError> {
-    auth::principal(app, headers, None).await
+async fn caller(
+    app: &AppState,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+) -> Result<Principal, ApiError> {
+    auth::principal(app, headers, query.token.as_deref()).await
 }
 
 fn forbidden() -> ApiError {
@@ -161,9 +166,10 @@ pub struct CreateGroup {
 pub async fn create_group(
     State(app): State<AppState>,
     headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
     Json(body): Json<CreateGroup>,
 ) -> Result<Response, ApiError> {
-    require_admin(&caller(&app, &headers).await?)?;
+    require_admin(&caller(&app, &headers, &query).await?)?;
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::bad_request(
@@ -204,8 +210,9 @@ async fn list_ids(app: &AppState) -> Result<Vec<String>, ApiError> {
 pub async fn list_groups(
     State(app): State<AppState>,
     headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    require_admin(&caller(&app, &headers).await?)?;
+    require_admin(&caller(&app, &headers, &query).await?)?;
     let mut out = Vec::new();
     for id in list_ids(&app).await? {
         if let Some(g) = load(&app, &id).await? {
@@ -247,10 +254,11 @@ fn member_json(app: &AppState, group: &str, m: &Member) -> Value {
 pub async fn add_member(
     State(app): State<AppState>,
     headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
     Path(group): Path<String>,
     Json(body): Json<AddMember>,
 ) -> Result<Response, ApiError> {
-    let principal = caller(&app, &headers).await?;
+    let principal = caller(&app, &headers, &query).await?;
     require_teacher(&principal, &group)?;
     let role: Role = body.role.parse()?;
     let name = body.name.trim().to_owned();
@@ -283,9 +291,10 @@ pub async fn add_member(
 pub async fn list_members(
     State(app): State<AppState>,
     headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
     Path(group): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require_teacher(&caller(&app, &headers).await?, &group)?;
+    require_teacher(&caller(&app, &headers, &query).await?, &group)?;
     let g = load(&app, &group)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no group {group}")))?;
@@ -304,9 +313,10 @@ pub async fn list_members(
 pub async fn remove_member(
     State(app): State<AppState>,
     headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
     Path((group, member)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    require_teacher(&caller(&app, &headers).await?, &group)?;
+    require_teacher(&caller(&app, &headers, &query).await?, &group)?;
     let _guard = app.groups_lock.lock().await;
     let mut g = load(&app, &group)
         .await?
@@ -326,9 +336,10 @@ pub async fn remove_member(
 pub async fn group_docs(
     State(app): State<AppState>,
     headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
     Path(group): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let principal = caller(&app, &headers).await?;
+    let principal = caller(&app, &headers, &query).await?;
     principal.require(Some(&group), true, auth::Access::Read)?;
     let g = load(&app, &group)
         .await?

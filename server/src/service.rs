@@ -39,6 +39,11 @@ pub fn checked_id(id: &str) -> Result<(), ApiError> {
     }
 }
 
+/// The setting that marks a deleted document id, which is never reused.
+pub fn tombstone_key(id: &str) -> String {
+    format!("deleted:{id}")
+}
+
 /// A stored document's metadata, or 404.
 pub async fn stored_meta(app: &AppState, id: &str) -> Result<DocMeta, ApiError> {
     checked_id(id)?;

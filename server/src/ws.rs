@@ -24,6 +24,7 @@ use crate::error::ApiError;
 use crate::groups;
 use crate::identity::ANONYMOUS;
 use crate::ids::valid_doc_id;
+use crate::service;
 use axum::http::{HeaderMap, StatusCode, header};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -83,6 +84,18 @@ async fn admit(
                 "origin not allowed",
             ));
         }
+    }
+    if app
+        .store
+        .get_setting(&service::tombstone_key(doc))
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            "gone",
+            "this document was deleted",
+        ));
     }
     let principal = auth::principal(app, headers, params.token.as_deref()).await?;
     let group = app.store.get_meta(doc).await?.and_then(|m| m.group);

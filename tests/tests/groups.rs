@@ -234,9 +234,21 @@ async fn http_boundaries() {
     assert_eq!(status, 204);
     assert_eq!(call("GET", &doc, Some(&s.editor), None).0, 401);
 
-    // The teacher deletes; the document is gone.
+    // The teacher deletes; the document is gone, and connecting to its id
+    // cannot bring it back.
     assert_eq!(call("DELETE", &doc, Some(&s.teacher), None).0, 204);
     assert_eq!(call("GET", &doc, Some(&s.teacher), None).0, 404);
+    let revive = s.server.ws(&s.doc, &format!("token={}", s.teacher));
+    match tokio_tungstenite::connect_async(&revive).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 410),
+        other => panic!("a deleted document must stay deleted: {other:?}"),
+    }
+    let members_q = format!("{api}/groups/{}/members?token={}", s.group, s.teacher);
+    assert_eq!(
+        call("GET", &members_q, None, None).0,
+        200,
+        "token in the query"
+    );
 }
 
 #[tokio::test]

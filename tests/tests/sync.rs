@@ -231,3 +231,27 @@ async fn message_rate_and_document_size_are_limited() {
     assert_eq!(writer.wait_closed().await, Some(1009), "document size");
     assert_eq!(Client::connect(&url).await.text().len(), 5_000);
 }
+
+#[tokio::test]
+async fn simultaneous_writers_each_receive_the_other() {
+    let dir = data_dir();
+    let server = Server::start(dir.path(), &[]);
+    let url = server.ws("simultaneous", "");
+    let mut a = Client::connect(&url).await;
+    let mut b = Client::connect(&url).await;
+    for round in 0..30 {
+        // Sent back to back, the two updates usually share one batch.
+        a.insert(0, "a").await;
+        b.insert(0, "b").await;
+        let len = 2 * (round + 1);
+        assert!(
+            a.pump_until(WAIT, |c| c.text().len() == len).await,
+            "a got b's edit in round {round}"
+        );
+        assert!(
+            b.pump_until(WAIT, |c| c.text().len() == len).await,
+            "b got a's edit in round {round}"
+        );
+        assert_eq!(a.text(), b.text());
+    }
+}

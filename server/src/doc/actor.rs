@@ -475,11 +475,14 @@ impl Actor {
     /// merged into one message for everyone, so frames per tick stay bounded.
     fn relay(&mut self, updates: Vec<(u64, Bytes)>) {
         // Nobody else to tell: a lone writer's batch costs no merge.
-        if self
-            .conns
-            .keys()
-            .all(|conn| updates.iter().any(|(sender, _)| sender == conn))
-        {
+        let lone_writer = match self.conns.len() {
+            0 => true,
+            1 => updates
+                .iter()
+                .all(|(sender, _)| self.conns.contains_key(sender)),
+            _ => false,
+        };
+        if lone_writer {
             return;
         }
         match updates.as_slice() {
