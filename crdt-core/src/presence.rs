@@ -40,6 +40,8 @@ impl Presence {
     /// Applies an awareness update from connection `owner`. Returns the frame
     /// to relay to every connection, the sender included.
     pub fn apply(&mut self, owner: ConnId, payload: &[u8], now: Millis) -> Result<Bytes> {
+        crate::validate::scan_awareness_v1(payload)
+            .map_err(|e| Error::MalformedAwareness(e.to_string()))?;
         let update = AwarenessUpdate::decode_v1(payload)
             .map_err(|e| Error::MalformedAwareness(e.to_string()))?;
         for (client, entry) in &update.clients {

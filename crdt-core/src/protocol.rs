@@ -81,10 +81,14 @@ pub fn decode(frame: &[u8]) -> Result<Inbound<'_>> {
             let sub: u64 = cursor.read_var().map_err(malformed)?;
             let payload = read_payload(&mut cursor)?;
             match sub {
-                SYNC_STEP1 => Inbound::SyncStep1(
-                    StateVector::decode_v1(payload)
-                        .map_err(|e| malformed(format!("state vector: {e}")))?,
-                ),
+                SYNC_STEP1 => {
+                    crate::validate::scan_state_vector_v1(payload)
+                        .map_err(|e| malformed(format!("state vector: {e}")))?;
+                    Inbound::SyncStep1(
+                        StateVector::decode_v1(payload)
+                            .map_err(|e| malformed(format!("state vector: {e}")))?,
+                    )
+                }
                 SYNC_STEP2 => Inbound::SyncStep2(payload),
                 SYNC_UPDATE => Inbound::Update(payload),
                 other => return Err(malformed(format!("unknown sync message {other}"))),

@@ -1,7 +1,9 @@
 //! A structural scan of a v1 update before yrs decodes it. yrs aborts the
 //! process (a stack overflow, which cannot be caught) on `Any` values nested
-//! a few thousand levels deep, masks client ids of 2^53 and above, and
-//! overflows clocks near `u32::MAX`; this scan refuses such updates first.
+//! a few thousand levels deep, masks client ids of 2^53 and above, overflows
+//! clocks near `u32::MAX` and integers longer than ten bytes, and cannot
+//! re-encode legacy JSON content; this scan refuses such updates first.
+//! State vectors and awareness updates get the client id check too.
 
 use yrs::encoding::read::{Cursor, Read};
 
@@ -85,6 +87,27 @@ impl<'a> Scan<'a> {
         Ok(clock)
     }
 
+    /// A signed varint (6 bits, then 7 per byte). yrs reads them with a
+    /// shift past 64 bits after ten bytes and negates `i64::MIN`: overflow
+    /// panics wherever overflow checks are on, so both are refused here.
+    fn integer(&mut self) -> Result<()> {
+        let mut byte = self.u8()?;
+        let mut magnitude = u128::from(byte & 0x3f);
+        let mut shift = 6;
+        while byte & 0x80 != 0 {
+            if shift > 62 {
+                return Err(refuse("integer longer than ten bytes"));
+            }
+            byte = self.u8()?;
+            magnitude |= u128::from(byte & 0x7f) << shift;
+            shift += 7;
+        }
+        if magnitude > i64::MAX as u128 {
+            return Err(refuse("integer out of range"));
+        }
+        Ok(())
+    }
+
     fn id(&mut self) -> Result<()> {
         self.client()?;
         self.clock()?;
@@ -120,7 +143,7 @@ impl<'a> Scan<'a> {
             120 | 121 | 126 | 127 => {}
             122 | 123 => drop(self.cursor.read_exact(8).map_err(malformed)?),
             124 => drop(self.cursor.read_exact(4).map_err(malformed)?),
-            125 => drop(self.cursor.read_var::<i64>().map_err(malformed)?),
+            125 => self.integer()?,
             other => return Err(malformed(format!("unknown value tag {other}"))),
         }
         Ok(())
@@ -130,14 +153,11 @@ impl<'a> Scan<'a> {
     fn content(&mut self, info: u8) -> Result<u64> {
         Ok(match info & 0b1111 {
             1 => self.var()?,
-            2 => {
-                // yrs reads one string more than the declared count.
-                let n = self.count()?;
-                for _ in 0..=n {
-                    self.string()?;
-                }
-                n + 1
-            }
+            // Legacy JSON content, which Yjs no longer writes: yrs decodes one
+            // string more than the declared count but encodes the count as
+            // is, so a document holding it writes checkpoints and diffs that
+            // yrs cannot read back.
+            2 => return Err(refuse("legacy JSON content is not supported")),
             3 => {
                 self.bytes()?;
                 1
@@ -202,7 +222,7 @@ impl<'a> Scan<'a> {
                         self.content(info)?
                     }
                 };
-                clock += len;
+                clock = clock.saturating_add(len);
                 if clock > u64::from(u32::MAX) {
                     return Err(refuse("clock overflows"));
                 }
@@ -213,7 +233,7 @@ impl<'a> Scan<'a> {
             for _ in 0..self.count()? {
                 let clock = self.clock()?;
                 let len = self.var()?;
-                if clock + len > u64::from(u32::MAX) {
+                if clock.saturating_add(len) > u64::from(u32::MAX) {
                     return Err(refuse("deleted range overflows"));
                 }
             }
@@ -231,6 +251,35 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
         cursor: Cursor::new(bytes),
     }
     .update()
+}
+
+/// Scans an encoded state vector (SyncStep1's payload) for client ids of
+/// 2^53 and above: yrs debug-asserts on them in generic decoding code, which
+/// may be compiled into crdt-core with crdt-core's debug assertions, so a
+/// build with debug assertions can panic on them.
+pub fn scan_state_vector_v1(bytes: &[u8]) -> Result<()> {
+    let mut scan = Scan {
+        cursor: Cursor::new(bytes),
+    };
+    for _ in 0..scan.count()? {
+        scan.client()?;
+        scan.var()?;
+    }
+    Ok(())
+}
+
+/// Scans an awareness update for client ids of 2^53 and above, as
+/// [`scan_state_vector_v1`] does.
+pub fn scan_awareness_v1(bytes: &[u8]) -> Result<()> {
+    let mut scan = Scan {
+        cursor: Cursor::new(bytes),
+    };
+    for _ in 0..scan.count()? {
+        scan.client()?;
+        scan.var()?;
+        scan.bytes()?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
