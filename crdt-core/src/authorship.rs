@@ -239,7 +239,11 @@ pub fn present(document: &Document) -> Present {
     let content = document.content();
     let bindings = document.bindings();
     let mut txn = doc.transact_mut();
-    let now = txn.snapshot();
+    // Every integrated item, without the delete set: a snapshot's delete set
+    // makes yrs split blocks along each deleted range on every call. Deleted
+    // text needs no marking here, as garbage collection has already replaced
+    // its content, which the walk below skips.
+    let now = Snapshot::new(txn.state_vector(), Default::default());
     let never = Snapshot::new(StateVector::default(), Default::default());
     let mut out = Present::default();
     let mut stack: Vec<(XmlOut, bool)> = Vec::new();
