@@ -205,6 +205,30 @@ async fn http_boundaries() {
         "viewers do not import"
     );
 
+    // An oversized body is refused before it is read, and changes nothing.
+    let (_, before) = call("GET", &doc, Some(&s.teacher), None);
+    let big = dir.path().join("big.txt");
+    std::fs::write(&big, vec![b'x'; 9 << 20]).unwrap();
+    let import = format!("{doc}/import?format=txt&token={}", s.editor);
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "POST",
+            &import,
+        ])
+        .arg("--data-binary")
+        .arg(format!("@{}", big.display()))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "413");
+    let (_, after) = call("GET", &doc, Some(&s.teacher), None);
+    assert_eq!(after["revisions"], before["revisions"]);
+
     // Members are managed by teachers of the group, not by others.
     let members = format!("{api}/groups/{}/members", s.group);
     assert_eq!(call("GET", &members, Some(&s.editor), None).0, 403);
