@@ -1,8 +1,9 @@
 //! A structural scan of a v1 update before yrs decodes it. yrs aborts the
 //! process (a stack overflow, which cannot be caught) on `Any` values nested
 //! a few thousand levels deep, masks client ids of 2^53 and above, overflows
-//! clocks near `u32::MAX` and integers longer than ten bytes, and cannot
-//! re-encode legacy JSON content; this scan refuses such updates first.
+//! clocks near `u32::MAX` and integers longer than ten bytes, panics on a
+//! client's blocks given in two runs, and cannot re-encode legacy JSON
+//! content; this scan refuses such updates first.
 //! State vectors and awareness updates get the client id check too.
 
 use yrs::encoding::read::{Cursor, Read};
@@ -88,8 +89,10 @@ impl<'a> Scan<'a> {
     }
 
     /// A signed varint (6 bits, then 7 per byte). yrs reads them with a
-    /// shift past 64 bits after ten bytes and negates `i64::MIN`: overflow
-    /// panics wherever overflow checks are on, so both are refused here.
+    /// shift past 64 bits after ten bytes and negates `i64::MIN` (overflow
+    /// panics wherever overflow checks are on). Yjs writes integers of at
+    /// most 31 bits this way and reads larger ones inexactly, so the server
+    /// and its clients would hold different values: past 53 bits is refused.
     fn integer(&mut self) -> Result<()> {
         let mut byte = self.u8()?;
         let mut magnitude = u128::from(byte & 0x3f);
@@ -102,8 +105,8 @@ impl<'a> Scan<'a> {
             magnitude |= u128::from(byte & 0x7f) << shift;
             shift += 7;
         }
-        if magnitude > i64::MAX as u128 {
-            return Err(refuse("integer out of range"));
+        if magnitude >= 1 << 53 {
+            return Err(refuse("integer past 53 bits"));
         }
         Ok(())
     }
@@ -194,9 +197,17 @@ impl<'a> Scan<'a> {
     }
 
     fn update(&mut self) -> Result<()> {
+        // Yjs writes each client's blocks once, as one run of clocks. yrs
+        // joins repeated runs with a gap between them, and trimming such a
+        // list against a document that knows the client reaches an
+        // `unreachable!` in yrs.
+        let mut clients = std::collections::HashSet::new();
         for _ in 0..self.count()? {
             let structs = self.count()?;
-            self.client()?;
+            let client = self.client()?;
+            if !clients.insert(client) {
+                return Err(refuse(format!("client {client} has two runs of blocks")));
+            }
             let mut clock = self.clock()?;
             for _ in 0..structs {
                 let info = self.u8()?;

@@ -110,9 +110,10 @@ fn lengths_that_overflow_the_clock_are_refused() {
 
 /// yrs reads a signed varint with a shift past 64 bits from its eleventh
 /// byte on and negates `i64::MIN`: overflow panics in debug builds, first in
-/// the scan itself, which used yrs's reader.
+/// the scan itself, which used yrs's reader. Integers past 53 bits, which
+/// Yjs reads inexactly, are refused too.
 #[test]
-fn integers_longer_than_ten_bytes_or_past_i64_are_refused() {
+fn integers_longer_than_ten_bytes_or_past_53_bits_are_refused() {
     // An Any item in `chat` holding one integer.
     let item = |integer: &[u8]| {
         let mut update = vec![1, 1, 3, 0, 8, 1, 4, b'c', b'h', b'a', b't', 1, 125];
@@ -130,12 +131,19 @@ fn integers_longer_than_ten_bytes_or_past_i64_are_refused() {
     // Negative, magnitude 2^63: yrs would negate i64::MIN.
     let min = [0xc0, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02];
     assert!(matches!(decode(&item(&min)), Err(Error::RefusedUpdate(_))));
-    // The largest i64 still decodes.
-    let max = [0xbf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+    // 2^53 is refused; 2^53 - 1 decodes and survives a checkpoint.
+    let two_53 = [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20];
+    assert!(matches!(
+        decode(&item(&two_53)),
+        Err(Error::RefusedUpdate(_))
+    ));
+    let safe = [0xbf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f];
     let mut document = Document::new();
     document
-        .apply(decode(&item(&max)).unwrap(), &Arc::from("a"))
+        .apply(decode(&item(&safe)).unwrap(), &Arc::from("a"))
         .unwrap();
+    let reloaded = Document::from_checkpoint(&document.encode_state(), Default::default()).unwrap();
+    assert_eq!(reloaded.encode_state(), document.encode_state());
 }
 
 /// yrs decodes legacy JSON content (content ref 2) with one string more
@@ -215,4 +223,15 @@ fn deleting_deeply_nested_maps_does_not_overflow_the_stack() {
         })
         .unwrap();
     worker.join().unwrap();
+}
+
+/// yrs joins a client's blocks given in two runs (two sections of the same
+/// client) with a gap between them; applying such an update to a document
+/// that already knows the client hit an `unreachable!` in yrs's
+/// `Update::exclude`, a panic in every build. The scan refuses the second run.
+#[test]
+fn a_client_in_two_runs_is_refused() {
+    // Client 0: a GC block at clock 0, then another at clock 15.
+    let update = [2, 1, 0, 0, 0, 1, 1, 0, 15, 0, 1, 0];
+    assert!(matches!(decode(&update), Err(Error::RefusedUpdate(_))));
 }

@@ -322,7 +322,8 @@ fn ranges(set: Option<yrs::IdSet>) -> Ranges {
 }
 
 /// A value as text with its map keys sorted and its numbers as bits, so that
-/// equal values (NaN included) give equal text.
+/// equal values (NaN included, and an integer and the float equal to it)
+/// give equal text.
 fn canonical(value: &Any) -> String {
     match value {
         Any::Array(items) => {
@@ -336,6 +337,10 @@ fn canonical(value: &Any) -> String {
                 .collect();
             entries.sort();
             format!("{{{}}}", entries.join(","))
+        }
+        // yrs re-encodes an integer that a float holds exactly as a float.
+        Any::Number(yrs::any::Number::Int(n)) if (*n as f64) as i64 == *n => {
+            format!("f{:x}", (*n as f64).to_bits())
         }
         Any::Number(yrs::any::Number::Float(f)) => format!("f{:x}", f.to_bits()),
         other => format!("{other:?}"),
