@@ -84,17 +84,24 @@ pub async fn run(
     let echoes = Arc::new(AtomicU64::new(0));
     let (all_acked_tx, all_acked_rx) = oneshot::channel::<Instant>();
     let (state_tx, mut state_rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    let closed_by_server = Arc::new(std::sync::Mutex::new(None::<String>));
     let reader = {
         let (window, acked, echoes) = (window.clone(), acked.clone(), echoes.clone());
+        let closed_by_server = closed_by_server.clone();
         let acks = config.acks;
         tokio::spawn(async move {
             let mut all_acked_tx = Some(all_acked_tx);
             while let Some(frame) = stream.next().await {
-                let Ok(WsMessage::Binary(bytes)) = frame else {
-                    if frame.is_err() {
+                let bytes = match frame {
+                    Ok(WsMessage::Binary(bytes)) => bytes,
+                    Ok(WsMessage::Close(close)) => {
+                        *closed_by_server.lock().unwrap() = Some(
+                            close.map_or_else(String::new, |c| format!("{} {}", c.code, c.reason)),
+                        );
                         break;
                     }
-                    continue;
+                    Ok(_) => continue,
+                    Err(_) => break,
                 };
                 match wire::Message::decode(&bytes) {
                     Some(wire::Message::Saved(n)) if acks => {
@@ -117,6 +124,8 @@ pub async fn run(
                     _ => {}
                 }
             }
+            // The connection ended: wake a writer waiting for the window.
+            window.close();
         })
     };
     let cpu_before = config.server_pid.and_then(procstat::cpu_seconds);
@@ -136,7 +145,12 @@ pub async fn run(
                     tokio::time::timeout_at(deadline.into(), window.acquire())
                         .await
                         .map_err(|_| timed_out())?
-                        .map_err(std::io::Error::other)?
+                        .map_err(|_| {
+                            std::io::Error::other(format!(
+                                "the server closed the connection ({})",
+                                closed_by_server.lock().unwrap().clone().unwrap_or_default()
+                            ))
+                        })?
                 }
             };
             permit.forget();
