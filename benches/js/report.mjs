@@ -263,7 +263,7 @@ function targets () {
 }
 
 function svg (sweep) {
-  const W = 640; const H = 400; const L = 60; const R = 130; const T = 30; const B = 50
+  const W = 660; const H = 400; const L = 80; const R = 130; const T = 30; const B = 50
   const series = {}
   for (const r of sweep) (series[r.label] ||= []).push([r.params.clients, Math.max(complete(r.report) ? r.report.latency_ms.p99 : r.report.latency_ms.max, 0.1), complete(r.report)])
   const xs = sweep.map(r => r.params.clients)
