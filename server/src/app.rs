@@ -120,6 +120,13 @@ pub async fn run(
     let tracker = TaskTracker::new();
     let state = AppState::new(config, store, shutdown.clone(), tracker.clone()).await?;
     let router = app(state);
+    // Small frames (Saved acks, one keystroke) must not wait for Nagle.
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await?;

@@ -58,6 +58,7 @@ pub async fn upgrade(
     let acks = params.acks.as_deref() == Some("1");
     let limit = app.config.max_message_bytes;
     Ok(ws
+        .read_buffer_size(4 * 1024)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_upgrade(move |socket| connection(socket, app, doc, author, name, read_only, acks))
@@ -305,11 +306,31 @@ async fn write_loop(
         };
         match outbound {
             Some(Outbound::Frame(frame)) => {
-                if send(&mut sink, Message::Binary(frame), w.timeout)
-                    .await
-                    .is_err()
-                {
-                    break None;
+                // Coalesce whatever is already queued into one write.
+                let mut pending_close = None;
+                let mut batch = vec![frame];
+                while batch.len() < 64 {
+                    match rx.try_recv() {
+                        Ok(Outbound::Frame(f)) => batch.push(f),
+                        Ok(Outbound::Close(code, reason)) => {
+                            pending_close = Some((code, reason));
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let write = async {
+                    for f in batch {
+                        sink.feed(Message::Binary(f)).await?;
+                    }
+                    sink.flush().await
+                };
+                match tokio::time::timeout(w.timeout, write).await {
+                    Ok(Ok(())) => {}
+                    _ => break None,
+                }
+                if pending_close.is_some() {
+                    break pending_close;
                 }
             }
             Some(Outbound::Close(code, reason)) => break Some((code, reason)),

@@ -26,7 +26,16 @@ pub struct SledStore {
     docs: sled::Tree,
     settings: sled::Tree,
     durability: Durability,
+    /// Callers waiting for the next flush, and whether a flush loop runs.
+    flusher: Flusher,
 }
+
+type Flusher = std::sync::Arc<
+    std::sync::Mutex<(
+        Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
+        bool,
+    )>,
+>;
 
 impl SledStore {
     /// Opens (or creates) the store in `dir`.
@@ -46,14 +55,48 @@ impl SledStore {
             settings: db.open_tree("settings")?,
             db,
             durability,
+            flusher: Flusher::default(),
         })
     }
 
     async fn commit(&self) -> Result<(), StoreError> {
         if self.durability == Durability::Strict {
-            self.db.flush_async().await?;
+            self.flush().await?;
         }
         Ok(())
+    }
+
+    /// Flushes to disk. Not `flush_async`: concurrent `flush_async` calls
+    /// deadlock in sled 0.34 (sled issues 1241 and 1308). One blocking flush
+    /// at a time serves every caller waiting when it starts (group commit
+    /// across documents).
+    async fn flush(&self) -> Result<(), StoreError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let start = {
+            let mut f = self.flusher.lock().unwrap();
+            f.0.push(tx);
+            !std::mem::replace(&mut f.1, true)
+        };
+        if start {
+            let (db, flusher) = (self.db.clone(), self.flusher.clone());
+            tokio::task::spawn_blocking(move || loop {
+                let waiters = {
+                    let mut f = flusher.lock().unwrap();
+                    if f.0.is_empty() {
+                        f.1 = false;
+                        return;
+                    }
+                    std::mem::take(&mut f.0)
+                };
+                let result = db.flush().map(|_| ()).map_err(|e| e.to_string());
+                for w in waiters {
+                    let _ = w.send(result.clone());
+                }
+            });
+        }
+        rx.await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+            .map_err(StoreError::Backend)
     }
 
     fn newest_checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError> {
@@ -177,7 +220,7 @@ impl Store for SledStore {
 
     async fn put_setting(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.settings.insert(key.as_bytes(), value)?;
-        self.db.flush_async().await?;
+        self.flush().await?;
         Ok(())
     }
 }
