@@ -30,12 +30,8 @@ pub struct SledStore {
     flusher: Flusher,
 }
 
-type Flusher = std::sync::Arc<
-    std::sync::Mutex<(
-        Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
-        bool,
-    )>,
->;
+type Flusher =
+    std::sync::Arc<std::sync::Mutex<(Vec<tokio::sync::oneshot::Sender<Result<(), String>>>, bool)>>;
 
 impl SledStore {
     /// Opens (or creates) the store in `dir`.
@@ -79,18 +75,20 @@ impl SledStore {
         };
         if start {
             let (db, flusher) = (self.db.clone(), self.flusher.clone());
-            tokio::task::spawn_blocking(move || loop {
-                let waiters = {
-                    let mut f = flusher.lock().unwrap();
-                    if f.0.is_empty() {
-                        f.1 = false;
-                        return;
+            tokio::task::spawn_blocking(move || {
+                loop {
+                    let waiters = {
+                        let mut f = flusher.lock().unwrap();
+                        if f.0.is_empty() {
+                            f.1 = false;
+                            return;
+                        }
+                        std::mem::take(&mut f.0)
+                    };
+                    let result = db.flush().map(|_| ()).map_err(|e| e.to_string());
+                    for w in waiters {
+                        let _ = w.send(result.clone());
                     }
-                    std::mem::take(&mut f.0)
-                };
-                let result = db.flush().map(|_| ()).map_err(|e| e.to_string());
-                for w in waiters {
-                    let _ = w.send(result.clone());
                 }
             });
         }
