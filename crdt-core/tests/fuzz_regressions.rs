@@ -235,3 +235,37 @@ fn a_client_in_two_runs_is_refused() {
     let update = [2, 1, 0, 0, 0, 1, 1, 0, 15, 0, 1, 0];
     assert!(matches!(decode(&update), Err(Error::RefusedUpdate(_))));
 }
+
+/// Open: two accepted updates carrying different versions of the same
+/// blocks (here client 1's first 28 clocks, one version with an origin on
+/// a client that never wrote). The document keeps the first version; the
+/// server's merged relay of the batch (`update::merge`) keeps the second, so
+/// a client fed the relay holds client 1 only up to clock 22 and diverges.
+#[test]
+#[ignore = "open: merging updates that disagree on the same blocks"]
+fn a_merged_relay_carries_what_was_applied() {
+    let script = std::fs::read(fuzz_dir("open/session/equivocating-updates-merged")).unwrap();
+    let (_, steps) = harness::decode_script(&script);
+    let updates: Vec<Bytes> = steps
+        .iter()
+        .filter_map(|step| match step {
+            harness::Step::Frame { frame, .. } => match protocol::decode(frame) {
+                Ok(protocol::Inbound::Update(update)) => Some(Bytes::copy_from_slice(update)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .take(2)
+        .collect();
+    let author = Arc::from("alice");
+    let mut server = Document::new();
+    for update in &updates {
+        server
+            .apply(DecodedUpdate::decode(update.clone()).unwrap(), &author)
+            .unwrap();
+    }
+    let merged = crdt_core::update::merge(&updates).unwrap();
+    let mut client = Document::new();
+    client.apply(decode(&merged).unwrap(), &author).unwrap();
+    assert_eq!(client.state_vector(), server.state_vector());
+}
