@@ -116,7 +116,7 @@ if (Object.keys(crit).length === 0) {
   const peers = Object.keys(crit).filter(k => k.startsWith('peers_load/'))
   if (peers.length) {
     out('')
-    out('Peers (features `automerge`, `loro`): the final automerge-paper document loaded into a fresh document.')
+    out('Peers (features `automerge`, `loro`; `cargo bench -p quire-benches --features automerge,loro -- peers_load`): the final automerge-paper document loaded into a fresh document, from yrs\' `b4-update.v1.bin`, automerge\'s saved form and loro\'s snapshot or update log. A loro snapshot import defers most of the work until the document is read, so `loro_updates` is the comparable figure.')
     out('')
     out('| library | ms | / yrs |')
     out('|---|---|---|')
