@@ -22,7 +22,9 @@ const machine = `${os.cpus().length} cores (nproc ${sh('nproc')}), ${cpu}, ${(os
 const lines = []
 const out = s => lines.push(s)
 
-out(`Run of ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on commit \`${sh('git rev-parse --short HEAD')}\`.`)
+const loadFile = join(results, 'load.jsonl')
+const runDate = existsSync(loadFile) ? statSync(loadFile).mtime : new Date()
+out(`Load run of ${runDate.toISOString().slice(0, 16).replace('T', ' ')} UTC; report written on commit \`${sh('git rev-parse --short HEAD')}\`.`)
 out('')
 out(`Machine: ${machine}; rustc ${sh('rustc --version').split(' ')[1]}, Node ${process.version}.`)
 out('')
