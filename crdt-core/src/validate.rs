@@ -2,8 +2,9 @@
 //! process (a stack overflow, which cannot be caught) on `Any` values nested
 //! a few thousand levels deep, masks client ids of 2^53 and above, overflows
 //! clocks near `u32::MAX` and integers longer than ten bytes, panics on a
-//! client's blocks given in two runs, and cannot re-encode legacy JSON
-//! content; this scan refuses such updates first.
+//! client's blocks given in two runs, cannot re-encode legacy JSON content,
+//! and loses deleted ranges that are not sorted when it merges updates; this
+//! scan refuses such updates first.
 //! State vectors and awareness updates get the client id check too.
 
 use yrs::encoding::read::{Cursor, Read};
@@ -239,14 +240,29 @@ impl<'a> Scan<'a> {
                 }
             }
         }
+        // Yjs writes each client's deleted ranges once, sorted, apart and
+        // non-empty. yrs keeps them as decoded and its merge, with which a
+        // server relays a batch, assumes that order: it drops ranges of a
+        // set that is not sorted.
+        clients.clear();
         for _ in 0..self.count()? {
-            self.client()?;
+            let client = self.client()?;
+            if !clients.insert(client) {
+                return Err(refuse(format!("client {client} has two deleted sets")));
+            }
+            let mut end = 0;
             for _ in 0..self.count()? {
                 let clock = self.clock()?;
                 let len = self.var()?;
                 if clock.saturating_add(len) > u64::from(u32::MAX) {
                     return Err(refuse("deleted range overflows"));
                 }
+                if len == 0 || clock < end {
+                    return Err(refuse(format!(
+                        "deleted ranges of client {client} are empty, unsorted or overlap"
+                    )));
+                }
+                end = clock + len;
             }
         }
         if self.remaining() != 0 {

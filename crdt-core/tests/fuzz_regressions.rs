@@ -2,8 +2,9 @@
 //!
 //! Every committed crasher in fuzz/regressions/TARGET is replayed through the
 //! fuzz target's own checks, which this file includes, so no libFuzzer is
-//! needed; each bug also has a named test that says what it was. Tests
-//! open bugs, not yet fixed, are described in fuzz/README.md with their inputs in fuzz/open/.
+//! needed; each bug also has a named test that says what it was. Open bugs,
+//! not yet fixed, are described in fuzz/README.md with their inputs in
+//! fuzz/open/.
 
 #[path = "../../fuzz/src/harness.rs"]
 #[allow(dead_code)]
@@ -164,4 +165,37 @@ fn a_client_in_two_runs_is_refused() {
     // Client 0: a GC block at clock 0, then another at clock 15.
     let update = [2, 1, 0, 0, 0, 1, 1, 0, 15, 0, 1, 0];
     assert!(matches!(decode(&update), Err(Error::RefusedUpdate(_))));
+}
+
+/// yrs keeps a delete set's ranges as decoded, and its merge assumes them
+/// sorted: merging an update whose ranges for client 1 came as [35..37,
+/// 24..28] with one deleting [0..8] dropped [24..28], so clients fed the
+/// server's merged relay kept a chat message the server had deleted. The
+/// scan now refuses delete sets that are not sorted, overlap, repeat a
+/// client or hold empty ranges.
+#[test]
+fn delete_sets_out_of_order_are_refused() {
+    let ds = |ranges: &[(u8, u8)], client_twice: bool| {
+        let mut update = vec![0, if client_twice { 2 } else { 1 }, 1, ranges.len() as u8];
+        for &(clock, len) in ranges {
+            update.extend([clock, len]);
+        }
+        if client_twice {
+            update.extend([1, 1, 40, 1]);
+        }
+        update
+    };
+    assert!(decode(&ds(&[(24, 4), (35, 2)], false)).is_ok());
+    assert!(decode(&ds(&[(24, 4), (28, 2)], false)).is_ok(), "adjacent");
+    for refused in [
+        ds(&[(35, 2), (24, 4)], false),
+        ds(&[(24, 4), (26, 4)], false),
+        ds(&[(24, 0)], false),
+        ds(&[(24, 4)], true),
+    ] {
+        assert!(
+            matches!(decode(&refused), Err(Error::RefusedUpdate(_))),
+            "{refused:?}"
+        );
+    }
 }
