@@ -111,7 +111,7 @@ fn operation(summary: &str, path: &str, caller: Caller) -> Value {
         Caller::Open => json!([{}, { "bearer": [] }]),
         _ => json!([{ "bearer": [] }]),
     };
-    json!({
+    let mut op = json!({
         "summary": summary,
         "parameters": parameters,
         "security": security,
@@ -122,7 +122,12 @@ fn operation(summary: &str, path: &str, caller: Caller) -> Value {
             "403": { "description": "The token's role or group does not allow this" },
             "404": { "description": "No such document or group" },
         },
-    })
+    });
+    if path.starts_with("/docs/{id}") {
+        op["responses"]["410"] =
+            json!({ "description": "The document was deleted; its id is never reused" });
+    }
+    op
 }
 
 /// The OpenAPI 3.1 document.

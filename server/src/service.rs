@@ -44,13 +44,28 @@ pub fn tombstone_key(id: &str) -> String {
     format!("deleted:{id}")
 }
 
-/// A stored document's metadata, or 404.
+/// A stored document's metadata; 410 for a deleted id, else 404.
 pub async fn stored_meta(app: &AppState, id: &str) -> Result<DocMeta, ApiError> {
     checked_id(id)?;
-    app.store
-        .get_meta(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no document {id}")))
+    match app.store.get_meta(id).await? {
+        Some(meta) => Ok(meta),
+        None => {
+            ensure_not_deleted(app, id).await?;
+            Err(ApiError::not_found(format!("no document {id}")))
+        }
+    }
+}
+
+/// Fails with 410 Gone when `id` belonged to a deleted document.
+pub async fn ensure_not_deleted(app: &AppState, id: &str) -> Result<(), ApiError> {
+    match app.store.get_setting(&tombstone_key(id)).await? {
+        Some(_) => Err(ApiError::new(
+            axum::http::StatusCode::GONE,
+            "gone",
+            "this document was deleted",
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A stored document's metadata, after checking that the caller has at

@@ -86,18 +86,7 @@ async fn admit(
             ));
         }
     }
-    if app
-        .store
-        .get_setting(&service::tombstone_key(doc))
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::new(
-            StatusCode::GONE,
-            "gone",
-            "this document was deleted",
-        ));
-    }
+    service::ensure_not_deleted(app, doc).await?;
     let principal = auth::principal(app, headers, params.token.as_deref()).await?;
     let group = app.store.get_meta(doc).await?.and_then(|m| m.group);
     let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;

@@ -114,7 +114,7 @@ test('the teacher\'s link shows the group, its members and documents; the teache
   acceptNextDialog(page)
   await page.locator('button[aria-label="Delete Handout"]').click()
   await eventually(async () => assert.equal(await page.locator('.group-docs a', { hasText: 'Handout' }).count(), 0))
-  await assert.rejects(api(server, 'GET', `/docs/${handout.id}`, undefined, ADMIN), /404/)
+  await assert.rejects(api(server, 'GET', `/docs/${handout.id}`, undefined, ADMIN), /410/)
 })
 
 test('an editor writes, a viewer reads live but cannot change anything', async () => {
@@ -191,11 +191,27 @@ test('a removed viewer is told so; a document the teacher deletes stays deleted 
   await teacherPage.locator('.more-menu button', { hasText: 'Delete document' }).click()
   await teacherPage.waitForURL(`${server.url}/g/${group.id}`)
   await teacherPage.locator('.group-docs + p', { hasText: 'No documents yet' }).waitFor()
+  // Sam's page is told by the closing connection or, if it was reconnecting
+  // just then, by the API after the refused handshake (which Chromium logs).
+  sam.expectedErrors.push(/Unexpected response code: 410/, /status of 410/)
   await sam.locator('.access-notice', { hasText: 'This document was deleted' }).waitFor()
   assert.equal(await editor(sam).getAttribute('contenteditable'), 'false')
   // Sam's page does not reconnect and write the document back.
   await new Promise((resolve) => setTimeout(resolve, 2000))
-  await assert.rejects(api(server, 'GET', `/docs/${essayId}`, undefined, ADMIN), /404/)
+  await assert.rejects(api(server, 'GET', `/docs/${essayId}`, undefined, ADMIN), /410/)
+
+  // An old link to the deleted document says so and stops trying.
+  const late = await openPage(browser, `${server.url}/d/${essayId}`, {
+    name: 'Sam', token: writer.token, expectedErrors: [/Unexpected response code: 410/, /status of 410/]
+  })
+  pages.push(late)
+  await late.locator('.access-notice', { hasText: 'This document was deleted' }).waitFor()
+  assert.equal(await editor(late).getAttribute('contenteditable'), 'false')
+  const refused = () => late.expectedSeen.filter((text) => /Unexpected response code/.test(text)).length
+  const attempts = refused()
+  assert.ok(attempts <= 2, `at most the first attempts are refused, saw ${attempts}`)
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  assert.equal(refused(), attempts, 'no more connection attempts once the page knows')
 })
 
 test('without a token the group page says how to sign in', async () => {

@@ -94,10 +94,13 @@ export function launchBrowser () {
  * and records console errors and uncaught exceptions in `page.errors`, except
  * those matching a pattern in `page.expectedErrors`, which go to `page.expectedSeen`.
  */
-export async function openPage (browser, url, { name, viewport } = {}) {
+export async function openPage (browser, url, { name, token, viewport, expectedErrors = [] } = {}) {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1200, height: 800 } })
   if (name !== undefined) {
     await context.addInitScript((n) => { window.localStorage.setItem('quire.name', n) }, name)
+  }
+  if (token !== undefined) {
+    await context.addInitScript((t) => { window.localStorage.setItem('quire.token', t) }, token)
   }
   if (ASSETS !== null) {
     await context.route(/\/assets\/app\.(js|css)$/, async (route) => {
@@ -108,7 +111,7 @@ export async function openPage (browser, url, { name, viewport } = {}) {
   }
   const page = await context.newPage()
   page.errors = []
-  page.expectedErrors = []
+  page.expectedErrors = [...expectedErrors]
   page.expectedSeen = []
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return

@@ -10,7 +10,11 @@ import {
 
 // Chromium itself logs a reconnection attempt that finds the server down; the
 // page's own code logs nothing.
-const SERVER_DOWN = /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/[\w-]+\?[^']*' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED$/
+const SERVER_DOWN = [
+  /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/[\w-]+\?[^']*' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED$/,
+  // The page asks the API why it cannot connect (a deleted document, a revoked token).
+  /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/
+]
 
 let dataDir, server, browser
 const pages = []
@@ -50,7 +54,7 @@ test('saved text survives a crash and an open page reconnects by itself', async 
   await focusEnd(alice)
   await alice.keyboard.type('Typed before the crash.')
   await waitForStatus(alice, 'Saved')
-  alice.expectedErrors.push(SERVER_DOWN)
+  alice.expectedErrors.push(...SERVER_DOWN)
 
   const port = server.port
   await server.kill()

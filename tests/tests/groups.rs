@@ -261,7 +261,11 @@ async fn http_boundaries() {
     // The teacher deletes; the document is gone, and connecting to its id
     // cannot bring it back.
     assert_eq!(call("DELETE", &doc, Some(&s.teacher), None).0, 204);
-    assert_eq!(call("GET", &doc, Some(&s.teacher), None).0, 404);
+    assert_eq!(
+        call("GET", &doc, Some(&s.teacher), None).0,
+        410,
+        "a deleted id answers Gone"
+    );
     let revive = s.server.ws(&s.doc, &format!("token={}", s.teacher));
     match tokio_tungstenite::connect_async(&revive).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 410),

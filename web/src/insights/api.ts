@@ -85,6 +85,22 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A heading and a sentence for an answer that ends a page's polling: no such
+ * document, a deleted one, or no access to it (`what` names the page's
+ * content). Null for anything else, which is worth retrying.
+ */
+export function refusal (err: unknown, what: string): { title: string, message: string } | null {
+  if (!(err instanceof ApiError)) return null
+  switch (err.status) {
+    case 404: return { title: 'Not found', message: 'There is no document at this address.' }
+    case 410: return { title: 'Deleted', message: 'This document was deleted.' }
+    case 401:
+    case 403: return { title: 'No access', message: `You may not see ${what}: ${err.message}` }
+    default: return null
+  }
+}
+
 function base (id: string): string {
   return `/api/v1/docs/${encodeURIComponent(id)}`
 }

@@ -113,29 +113,47 @@ export function renderEditor (id: string): void {
   // A viewer has nothing to save: the status only tells when the connection is lost.
   connection.saves.subscribe((state) => { status.hidden = readOnly && state !== 'offline' })
   if (readOnly) applyAccess({ access: 'read', group: tokenClaims()?.group ?? null })
-  // The server ended the connection for good: say why, and stop editing.
-  connection.provider.on('closed', ({ reason }) => {
-    notice.textContent = reason === 'document deleted'
-      ? 'This document was deleted. Nothing more can be written in it.'
-      : reason === 'access revoked'
-        ? 'Your access was removed: you are no longer a member of this group.'
-        : `The server closed the connection: ${reason}`
+  /** Ends editing for good with `message`: no more connections, nothing writable. */
+  const endSession = (message: string): void => {
+    connection.provider.disconnect()
+    notice.textContent = message
     notice.hidden = false
     readOnly = true
     view.setProps({})
     toolbar.hidden = true
+    chat.setWritable(false)
+  }
+  const DELETED = 'This document was deleted. Nothing more can be written in it.'
+  /** Ends the session if the API says the document is gone or closed to the caller. */
+  const endIfRefused = (err: unknown): boolean => {
+    if (!(err instanceof ApiError)) return false
+    if (err.status === 410) endSession(DELETED)
+    else if (err.status === 401 || err.status === 403) endSession(`You cannot open this document: ${err.message}`)
+    else return false
+    return true
+  }
+  // The server ended the connection for good: say why, and stop editing.
+  connection.provider.on('closed', ({ reason }) => {
+    endSession(reason === 'document deleted'
+      ? DELETED
+      : reason === 'access revoked'
+        ? 'Your access was removed: you are no longer a member of this group.'
+        : `The server closed the connection: ${reason}`)
+  })
+  // A browser hides why a websocket handshake failed (a deleted document
+  // answers 410, a revoked token 401): after an abnormal close, ask the API,
+  // at most every ten seconds while the server stays unreachable.
+  let askedAt = -Infinity
+  connection.provider.on('connection-close', (event) => {
+    if (event === null || event.code !== 1006 || performance.now() - askedAt < 10_000) return
+    askedAt = performance.now()
+    fetchDocInfo(id).then(() => {}, endIfRefused)
   })
   fetchDocInfo(id).then((info) => {
     applyAccess(docAccess(info))
   }, (err: unknown) => {
-    // 404: a new document, made on first connection. Else the caller has no access.
-    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
-      connection.provider.disconnect()
-      notice.textContent = `You cannot open this document: ${err.message}`
-      notice.hidden = false
-      readOnly = true
-      view.setProps({})
-    }
+    // 404: a new document, made on first connection.
+    endIfRefused(err)
   })
 
   replaceChildren(root,

@@ -8,7 +8,7 @@ import { EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { createPlayer, type Player } from '../history/player'
 import { RevisionLog } from '../history/revisions'
-import { ApiError, exportAddress, fetchAuthoredHtml, fetchDocInfo, type HistoryItem } from '../insights/api'
+import { exportAddress, fetchAuthoredHtml, fetchDocInfo, refusal, type HistoryItem } from '../insights/api'
 import { formatCount, swatch, timeElement } from '../insights/format'
 import { authoredFrame } from '../panels/authored-frame'
 import { docPath } from './home'
@@ -108,9 +108,10 @@ export function renderHistory (id: string): void {
         player.setRevisions(info.revisions)
       }
     } catch (err) {
-      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
-        title.textContent = err.status === 404 ? 'Not found' : 'No access'
-        message.textContent = err.status === 404 ? 'There is no document at this address.' : `You may not see this document: ${err.message}`
+      const refused = refusal(err, 'this document')
+      if (refused !== null) {
+        title.textContent = refused.title
+        message.textContent = refused.message
         return
       }
       message.textContent = `Could not load the history: ${err instanceof Error ? err.message : String(err)}`

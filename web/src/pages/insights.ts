@@ -5,7 +5,7 @@
  * the contributions API every few seconds while the tab is visible.
  */
 import { h, pageRoot, replaceChildren } from '../dom'
-import { ApiError, fetchAuthoredHtml, fetchContributions, type Contributions } from '../insights/api'
+import { fetchAuthoredHtml, fetchContributions, refusal, type Contributions } from '../insights/api'
 import { formatCount, swatch } from '../insights/format'
 import { authorsTable, sectionsTable, sortAuthors } from '../insights/tables'
 import { timelineChart } from '../insights/timeline'
@@ -110,11 +110,10 @@ export function renderInsights (id: string): void {
       parts.updated.textContent = `Updated ${new Date().toLocaleTimeString()}`
       await refreshAuthored(data.revision)
     } catch (err) {
-      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) {
-        parts.title.textContent = err.status === 404 ? 'Not found' : 'No access'
-        parts.summary.textContent = err.status === 404
-          ? 'There is no document at this address.'
-          : `You may not see the insights of this document: ${err.message}`
+      const refused = refusal(err, 'the insights of this document')
+      if (refused !== null) {
+        parts.title.textContent = refused.title
+        parts.summary.textContent = refused.message
         return
       }
       parts.updated.textContent = `Could not refresh: ${err instanceof Error ? err.message : String(err)}`
