@@ -141,11 +141,13 @@ impl Document {
 
     /// Applies an update written by `author`, binding its new client ids.
     ///
-    /// Fails with [`Error::Impersonation`] without touching the document, or
+    /// Fails with [`Error::Impersonation`] or [`Error::RefusedUpdate`] (types
+    /// nested too deep) without touching the document, or
     /// with [`Error::ApplyFailed`] when yrs failed part-way: the document must
     /// then be rebuilt from stored state.
     pub fn apply(&mut self, update: DecodedUpdate, author: &AuthorId) -> Result<Applied> {
         self.authorize(&update, author)?;
+        update.check_nesting(&self.doc.transact())?;
         let writers = update.writers().to_vec();
         let (_, update) = update.into_update();
         self.doc

@@ -7,6 +7,8 @@
 //! - [`protocol`]: the y-protocols wire codec, one message per frame, plus Saved.
 //! - [`update`]: decoding and validating Yjs updates before yrs applies them.
 //! - [`validate`]: the structural scan that refuses what would crash yrs.
+//! - [`nesting`]: the depth of the shared types an update creates, checked
+//!   against the document.
 //! - [`document`]: a group document and the author that owns each Yjs client id.
 //! - [`authorship`]: characters inserted and deleted per update, per-author
 //!   statistics, and the author of every character in the body.
@@ -27,6 +29,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod model;
+pub mod nesting;
 pub mod presence;
 pub mod protocol;
 pub mod schema;

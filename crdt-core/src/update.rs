@@ -13,12 +13,14 @@ pub struct DecodedUpdate {
     bytes: Bytes,
     update: Update,
     writers: Vec<u64>,
+    /// Its blocks, when it creates nested types.
+    blocks: Option<crate::validate::Blocks>,
 }
 
 impl DecodedUpdate {
     /// Decodes and validates a v1 update.
     pub fn decode(bytes: Bytes) -> Result<Self> {
-        crate::validate::scan_update_v1(&bytes)?;
+        let blocks = crate::validate::scan_update_blocks_v1(&bytes)?;
         let update =
             Update::decode_v1(&bytes).map_err(|e| Error::MalformedUpdate(e.to_string()))?;
         // Every client with a block in the update, wherever its clocks start
@@ -33,6 +35,7 @@ impl DecodedUpdate {
             bytes,
             update,
             writers,
+            blocks,
         })
     }
 
@@ -49,6 +52,15 @@ impl DecodedUpdate {
     /// Whether the update carries neither content nor deletions.
     pub fn is_empty(&self) -> bool {
         self.update.is_empty()
+    }
+
+    /// Refuses the update if it nests types too deep for `doc`, or creates a
+    /// type whose parent `doc` lacks.
+    pub fn check_nesting<T: yrs::ReadTxn>(&self, txn: &T) -> Result<()> {
+        match &self.blocks {
+            Some(blocks) => crate::nesting::check(txn, blocks),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn into_update(self) -> (Bytes, Update) {

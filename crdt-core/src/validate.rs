@@ -24,11 +24,69 @@ fn malformed(e: impl std::fmt::Display) -> Error {
     Error::MalformedUpdate(e.to_string())
 }
 
+/// A block id: client and clock.
+pub(crate) type BlockId = (u64, u32);
+
+/// Where a block's parent comes from, as the update encodes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ParentRef {
+    /// A root type.
+    Root,
+    /// The nested type that the block holding this id created.
+    Type(BlockId),
+    /// The parent of the block holding this id (the block's origin).
+    Sibling(BlockId),
+    /// None: a GC or skip block, or one whose origin is such a block.
+    Nothing,
+}
+
+/// One block of an update.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Block {
+    pub clock: u32,
+    pub len: u32,
+    pub parent: ParentRef,
+    /// Whether the block creates a nested type.
+    pub nests: bool,
+}
+
+/// The blocks of an update, by client, each client's in clock order.
+#[derive(Debug, Default)]
+pub(crate) struct Blocks {
+    pub clients: std::collections::HashMap<u64, Vec<Block>>,
+}
+
+impl Blocks {
+    /// The block holding `id`, if the update has it.
+    pub fn find(&self, (client, clock): BlockId) -> Option<&Block> {
+        let blocks = self.clients.get(&client)?;
+        let at = blocks.partition_point(|b| b.clock + b.len <= clock);
+        blocks.get(at).filter(|b| b.clock <= clock)
+    }
+
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        self.clients.values().map(Vec::len).sum()
+    }
+}
+
 struct Scan<'a> {
     cursor: Cursor<'a>,
+    /// Set when a block creates a nested type.
+    nests: bool,
+    /// Every block, when asked for.
+    blocks: Option<Blocks>,
 }
 
 impl<'a> Scan<'a> {
+    fn new(bytes: &'a [u8], record: bool) -> Self {
+        Self {
+            cursor: Cursor::new(bytes),
+            nests: false,
+            blocks: record.then(Blocks::default),
+        }
+    }
+
     fn var(&mut self) -> Result<u64> {
         self.cursor.read_var::<u64>().map_err(malformed)
     }
@@ -112,10 +170,10 @@ impl<'a> Scan<'a> {
         Ok(())
     }
 
-    fn id(&mut self) -> Result<()> {
-        self.client()?;
-        self.clock()?;
-        Ok(())
+    fn id(&mut self) -> Result<BlockId> {
+        let client = self.client()?;
+        let clock = self.clock()?;
+        Ok((client, clock as u32))
     }
 
     fn json(&mut self) -> Result<()> {
@@ -177,6 +235,7 @@ impl<'a> Scan<'a> {
                 1
             }
             7 => {
+                self.nests = true;
                 let type_ref = self.u8()?;
                 match type_ref {
                     3 => drop(self.string()?),
@@ -210,34 +269,57 @@ impl<'a> Scan<'a> {
                 return Err(refuse(format!("client {client} has two runs of blocks")));
             }
             let mut clock = self.clock()?;
+            let mut recorded = self.blocks.as_ref().map(|_| Vec::new());
             for _ in 0..structs {
                 let info = self.u8()?;
-                let len = match info {
-                    0 | 10 => self.var()?,
+                let (len, parent, nests) = match info {
+                    0 | 10 => (self.var()?, ParentRef::Nothing, false),
                     _ => {
-                        if info & 0x80 != 0 {
-                            self.id()?;
-                        }
-                        if info & 0x40 != 0 {
-                            self.id()?;
-                        }
+                        let left = if info & 0x80 != 0 {
+                            Some(self.id()?)
+                        } else {
+                            None
+                        };
+                        let right = if info & 0x40 != 0 {
+                            Some(self.id()?)
+                        } else {
+                            None
+                        };
+                        // yrs takes the parent from the left origin, else
+                        // from the right one, else from what is written.
+                        let mut parent = match left.or(right) {
+                            Some(origin) => ParentRef::Sibling(origin),
+                            None => ParentRef::Nothing,
+                        };
                         if info & 0xC0 == 0 {
-                            if self.var()? == 1 {
+                            parent = if self.var()? == 1 {
                                 self.string()?;
+                                ParentRef::Root
                             } else {
-                                self.id()?;
-                            }
+                                ParentRef::Type(self.id()?)
+                            };
                             if info & 0x20 != 0 {
                                 self.string()?;
                             }
                         }
-                        self.content(info)?
+                        (self.content(info)?, parent, info & 0b1111 == 7)
                     }
                 };
+                if let Some(recorded) = recorded.as_mut() {
+                    recorded.push(Block {
+                        clock: clock as u32,
+                        len: len.min(u64::from(u32::MAX)) as u32,
+                        parent,
+                        nests,
+                    });
+                }
                 clock = clock.saturating_add(len);
                 if clock > u64::from(u32::MAX) {
                     return Err(refuse("clock overflows"));
                 }
+            }
+            if let (Some(blocks), Some(recorded)) = (self.blocks.as_mut(), recorded) {
+                blocks.clients.insert(client, recorded);
             }
         }
         // Yjs writes each client's deleted ranges once, sorted, apart and
@@ -274,10 +356,22 @@ impl<'a> Scan<'a> {
 
 /// Scans a v1 update; an error names what is wrong.
 pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
-    Scan {
-        cursor: Cursor::new(bytes),
+    Scan::new(bytes, false).update()
+}
+
+/// Scans a v1 update as [`scan_update_v1`] does and, when it creates nested
+/// types, returns its blocks, whose nesting is checked against a document
+/// before the update is applied.
+pub(crate) fn scan_update_blocks_v1(bytes: &[u8]) -> Result<Option<Blocks>> {
+    let mut scan = Scan::new(bytes, false);
+    scan.update()?;
+    if !scan.nests {
+        return Ok(None);
     }
-    .update()
+    // Rare (a new paragraph, list or map): a second pass records every block.
+    let mut scan = Scan::new(bytes, true);
+    scan.update()?;
+    Ok(scan.blocks)
 }
 
 /// Scans an encoded state vector (SyncStep1's payload) for client ids of
@@ -285,9 +379,7 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
 /// may be compiled into crdt-core with crdt-core's debug assertions, so a
 /// build with debug assertions can panic on them.
 pub fn scan_state_vector_v1(bytes: &[u8]) -> Result<()> {
-    let mut scan = Scan {
-        cursor: Cursor::new(bytes),
-    };
+    let mut scan = Scan::new(bytes, false);
     for _ in 0..scan.count()? {
         scan.client()?;
         scan.var()?;
@@ -298,9 +390,7 @@ pub fn scan_state_vector_v1(bytes: &[u8]) -> Result<()> {
 /// Scans an awareness update for client ids of 2^53 and above, as
 /// [`scan_state_vector_v1`] does.
 pub fn scan_awareness_v1(bytes: &[u8]) -> Result<()> {
-    let mut scan = Scan {
-        cursor: Cursor::new(bytes),
-    };
+    let mut scan = Scan::new(bytes, false);
     for _ in 0..scan.count()? {
         scan.client()?;
         scan.var()?;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use quire_tests::{Client, Server};
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, Options, Text, Transact};
+use yrs::{Doc, Map, MapPrelim, Options, Text, Transact, WriteTxn};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -179,7 +179,24 @@ async fn hostile_updates_are_refused_and_others_keep_editing() {
     let big_client = vec![
         1, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 0, 4, 1, 1, b'r', 1, b'a', 0,
     ];
-    for update in [deep, big_client] {
+    // Ten thousand nested maps and their deletion: yrs deletes nested types
+    // recursively and would overflow the stack.
+    let nested = {
+        let source = Doc::with_options(Options::with_client_id(yrs::ClientID::new(78)));
+        let mut txn = source.transact_mut();
+        let root = txn.get_or_insert_map("deep");
+        let mut map = root.insert(&mut txn, "k", MapPrelim::default());
+        for _ in 0..10_000 {
+            map = map.insert(&mut txn, "k", MapPrelim::default());
+        }
+        let mut update = txn.encode_update_v1();
+        // The deletion of the outermost map, written as its delete set (a
+        // local deletion would recurse here too).
+        assert_eq!(update.pop(), Some(0), "no deletions yet");
+        update.extend([1, 78, 1, 0, 1]);
+        update
+    };
+    for update in [deep, big_client, nested] {
         let mut bad = Client::connect(&url).await;
         bad.send_update(update).await;
         assert_eq!(bad.wait_closed().await, Some(1002));
