@@ -5,6 +5,7 @@ use yrs::Update;
 use yrs::updates::decoder::Decode;
 
 use crate::error::{Error, Result};
+use crate::validate::{Run, Scanned};
 
 /// An update that decoded cleanly and passed validation, with the client ids
 /// it writes new content under.
@@ -13,14 +14,14 @@ pub struct DecodedUpdate {
     bytes: Bytes,
     update: Update,
     writers: Vec<u64>,
-    /// Its blocks, when it creates nested types.
-    blocks: Option<crate::validate::Blocks>,
+    /// Each client's run of clocks, and the blocks when it nests types.
+    scanned: Scanned,
 }
 
 impl DecodedUpdate {
     /// Decodes and validates a v1 update.
     pub fn decode(bytes: Bytes) -> Result<Self> {
-        let blocks = crate::validate::scan_update_blocks_v1(&bytes)?;
+        let scanned = crate::validate::scan_update_runs_v1(&bytes)?;
         let update =
             Update::decode_v1(&bytes).map_err(|e| Error::MalformedUpdate(e.to_string()))?;
         // Every client with a block in the update, wherever its clocks start
@@ -35,7 +36,7 @@ impl DecodedUpdate {
             bytes,
             update,
             writers,
-            blocks,
+            scanned,
         })
     }
 
@@ -57,7 +58,7 @@ impl DecodedUpdate {
     /// Refuses the update if it nests types too deep for `doc`, or creates a
     /// type whose parent `doc` lacks.
     pub fn check_nesting<T: yrs::ReadTxn>(&self, txn: &T) -> Result<()> {
-        match &self.blocks {
+        match &self.scanned.blocks {
             Some(blocks) => crate::nesting::check(txn, blocks),
             None => Ok(()),
         }
@@ -68,16 +69,54 @@ impl DecodedUpdate {
     }
 }
 
-/// Merges updates into one, as a server relays a batch in one message.
+/// Merges updates into one, as a server relays a batch in one message. Only
+/// for updates that [`BatchClocks`] found mergeable.
 pub fn merge<'a>(updates: impl IntoIterator<Item = &'a Bytes>) -> Result<Vec<u8>> {
     yrs::merge_updates_v1(updates.into_iter().map(|b| b.as_ref()))
         .map_err(|e| Error::MalformedUpdate(e.to_string()))
 }
 
+/// The clocks a batch of updates carries, to tell whether merging the batch
+/// into one message keeps what a document integrates from it. Two updates
+/// that carry blocks at the same clocks may carry different versions of them
+/// (a hostile client re-sending its own clocks with other origins): a
+/// document keeps the first it applies, [`merge`] keeps either, so clients
+/// fed the merged message would diverge. Such a batch is relayed one update
+/// at a time, in the order it was applied.
+#[derive(Debug, Default)]
+pub struct BatchClocks {
+    runs: Vec<Run>,
+    overlap: bool,
+}
+
+impl BatchClocks {
+    /// Notes the clocks of an update of the batch.
+    pub fn add(&mut self, update: &DecodedUpdate) {
+        for &(client, start, end) in &update.scanned.runs {
+            self.overlap |= self
+                .runs
+                .iter()
+                .any(|&(c, s, e)| c == client && start < e && s < end);
+            self.runs.push((client, start, end));
+        }
+    }
+
+    /// Whether no two updates noted carry blocks at the same clocks.
+    pub fn mergeable(&self) -> bool {
+        !self.overlap
+    }
+
+    /// Forgets the batch.
+    pub fn clear(&mut self) {
+        self.runs.clear();
+        self.overlap = false;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use yrs::{Doc, GetString, Options, Text, Transact};
+    use yrs::{Doc, GetString, Options, ReadTxn, Text, Transact};
 
     #[test]
     fn reports_writers_and_emptiness() {
@@ -106,5 +145,48 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    fn typed(client: u64, text: &str, after: Option<&Doc>) -> (Doc, Vec<u8>) {
+        let doc = Doc::with_options(Options::with_client_id(yrs::ClientID::new(client)));
+        if let Some(base) = after {
+            let state = base
+                .transact()
+                .encode_state_as_update_v1(&Default::default());
+            doc.transact_mut()
+                .apply_update(yrs::Update::decode_v1(&state).unwrap())
+                .unwrap();
+        }
+        let sv = doc.transact().state_vector();
+        let t = doc.get_or_insert_text("t");
+        let len = yrs::Text::len(&t, &doc.transact());
+        t.insert(&mut doc.transact_mut(), len, text);
+        let update = doc.transact().encode_diff_v1(&sv);
+        (doc, update)
+    }
+
+    fn clocks(updates: &[&[u8]]) -> BatchClocks {
+        let mut clocks = BatchClocks::default();
+        for u in updates {
+            clocks.add(&DecodedUpdate::decode(Bytes::copy_from_slice(u)).unwrap());
+        }
+        clocks
+    }
+
+    #[test]
+    fn a_batch_carrying_the_same_clocks_twice_is_not_merged() {
+        // Two versions of client 9's first clocks, as a hostile client that
+        // re-sends its own clocks with other content would send them.
+        let (first, a) = typed(9, "abc", None);
+        let (_, b) = typed(9, "xyz", None);
+        assert!(!clocks(&[&a, &b]).mergeable());
+        // Later clocks of the same client, and another client: mergeable.
+        let (_, c) = typed(9, "d", Some(&first));
+        let (_, d) = typed(10, "e", Some(&first));
+        let mut batch = clocks(&[&a, &c, &d]);
+        assert!(batch.mergeable());
+        batch.clear();
+        batch.add(&DecodedUpdate::decode(Bytes::from(b)).unwrap());
+        assert!(batch.mergeable(), "clear forgets the batch");
     }
 }

@@ -70,8 +70,21 @@ impl Blocks {
     }
 }
 
+/// The clocks `start..end` of one client that an update carries blocks for.
+pub type Run = (u64, u32, u32);
+
+/// What a scan found out about an update.
+#[derive(Debug, Default)]
+pub(crate) struct Scanned {
+    /// Each client's run of clocks.
+    pub runs: Vec<Run>,
+    /// Every block, when the update creates nested types.
+    pub blocks: Option<Blocks>,
+}
+
 struct Scan<'a> {
     cursor: Cursor<'a>,
+    runs: Vec<Run>,
     /// Set when a block creates a nested type.
     nests: bool,
     /// Every block, when asked for.
@@ -82,6 +95,7 @@ impl<'a> Scan<'a> {
     fn new(bytes: &'a [u8], record: bool) -> Self {
         Self {
             cursor: Cursor::new(bytes),
+            runs: Vec::new(),
             nests: false,
             blocks: record.then(Blocks::default),
         }
@@ -269,6 +283,7 @@ impl<'a> Scan<'a> {
                 return Err(refuse(format!("client {client} has two runs of blocks")));
             }
             let mut clock = self.clock()?;
+            let start = clock as u32;
             let mut recorded = self.blocks.as_ref().map(|_| Vec::new());
             for _ in 0..structs {
                 let info = self.u8()?;
@@ -321,6 +336,9 @@ impl<'a> Scan<'a> {
             if let (Some(blocks), Some(recorded)) = (self.blocks.as_mut(), recorded) {
                 blocks.clients.insert(client, recorded);
             }
+            if clock > u64::from(start) {
+                self.runs.push((client, start, clock as u32));
+            }
         }
         // Yjs writes each client's deleted ranges once, sorted, apart and
         // non-empty. yrs keeps them as decoded and its merge, with which a
@@ -359,19 +377,23 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
     Scan::new(bytes, false).update()
 }
 
-/// Scans a v1 update as [`scan_update_v1`] does and, when it creates nested
-/// types, returns its blocks, whose nesting is checked against a document
-/// before the update is applied.
-pub(crate) fn scan_update_blocks_v1(bytes: &[u8]) -> Result<Option<Blocks>> {
+/// Scans a v1 update as [`scan_update_v1`] does, noting each client's run
+/// of clocks and, when the update creates nested types, its blocks, whose
+/// nesting is checked against a document before the update is applied.
+pub(crate) fn scan_update_runs_v1(bytes: &[u8]) -> Result<Scanned> {
     let mut scan = Scan::new(bytes, false);
     scan.update()?;
+    let runs = scan.runs;
     if !scan.nests {
-        return Ok(None);
+        return Ok(Scanned { runs, blocks: None });
     }
     // Rare (a new paragraph, list or map): a second pass records every block.
     let mut scan = Scan::new(bytes, true);
     scan.update()?;
-    Ok(scan.blocks)
+    Ok(Scanned {
+        runs,
+        blocks: scan.blocks,
+    })
 }
 
 /// Scans an encoded state vector (SyncStep1's payload) for client ids of

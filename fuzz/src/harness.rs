@@ -10,6 +10,7 @@ use crdt_core::presence::Presence;
 use crdt_core::protocol::{self, Inbound};
 use crdt_core::validate::scan_update_v1;
 use crdt_core::{AuthorId, DecodedUpdate, Document, Error, Outcome, Room, Session};
+use crdt_core::update::BatchClocks;
 use yrs::types::ToJson;
 use yrs::types::text::YChange;
 use yrs::types::xml::XmlOut;
@@ -581,19 +582,16 @@ struct Server {
     log: Vec<(Bytes, AuthorId)>,
     /// Updates applied since the last relay to the replica.
     batch: Vec<Bytes>,
-    /// Whether the batch re-sends blocks the document already had. Merging
-    /// two different versions of the same blocks keeps either one, so the
-    /// merged relay can differ from what was applied (see fuzz/open/): such
-    /// a batch is relayed one by one unless QUIRE_FUZZ_STRICT=1.
-    batch_resends: bool,
+    /// The clocks of the batch, which tell whether the server merges it.
+    clocks: BatchClocks,
     /// A client that receives every relayed update.
     replica: Document,
 }
 
 /// Runs a session script against one room, as the server's document actor
 /// does: accepted updates are applied and logged, a failed apply rebuilds
-/// the document from the log, relayed batches are merged (see
-/// `Server::batch_resends` for the exception). Checks that
+/// the document from the log, relayed batches are merged when their clocks
+/// allow (`BatchClocks`). Checks that
 /// refusals change nothing, that every frame the server sends decodes, that
 /// the log replays and the checkpoint reloads to the live document, and that
 /// a client fed the relayed updates converges with it.
@@ -608,7 +606,7 @@ pub fn session(data: &[u8]) {
         now: 1_000,
         log: Vec::new(),
         batch: Vec::new(),
-        batch_resends: false,
+        clocks: BatchClocks::default(),
         replica: Document::new(),
     };
     for i in 0..count {
@@ -734,18 +732,11 @@ impl Server {
                 }
                 let bytes = incoming.update.bytes().clone();
                 let author = incoming.author.clone();
-                let known = self.live_state_vector();
-                let resends = Update::decode_v1(&bytes).is_ok_and(|update| {
-                    let lower = update.state_vector_lower();
-                    lower
-                        .iter()
-                        .any(|(client, &clock)| clock < known.get(client))
-                });
+                self.clocks.add(&incoming.update);
                 match self.room.apply(incoming) {
                     Ok(_) => {
                         self.log.push((bytes.clone(), author));
                         self.batch.push(bytes);
-                        self.batch_resends |= resends;
                     }
                     Err(Error::ApplyFailed(_)) => {
                         self.room.replace_document(self.replay_log());
@@ -769,13 +760,14 @@ impl Server {
         document
     }
 
-    /// Relays the batch to the replica, merged into one update as the
-    /// server relays a batch, or one by one if merging fails.
+    /// Relays the batch to the replica as the server does: merged into one
+    /// update when its clocks allow, else (or if merging fails) one by one.
     fn relay(&mut self) {
         let batch = std::mem::take(&mut self.batch);
-        let one_by_one = std::mem::take(&mut self.batch_resends) && !strict();
+        let mergeable = self.clocks.mergeable();
+        self.clocks.clear();
         let updates = match crdt_core::update::merge(&batch) {
-            Ok(merged) if !one_by_one => vec![merged],
+            Ok(merged) if mergeable => vec![merged],
             _ => batch.iter().map(|b| b.to_vec()).collect(),
         };
         for update in updates {

@@ -20,6 +20,7 @@ use super::{Control, FromConn, Join, Outbound, Snapshot, close};
 use crate::metrics::Metrics;
 use crate::store::{Checkpoint, DocMeta, LogEntry, Store, StoreError};
 use crdt_core::authorship::Stats;
+use crdt_core::update::BatchClocks;
 
 /// At most this many queued messages are taken before a batch is committed.
 const MAX_BATCH: usize = 512;
@@ -416,6 +417,7 @@ impl Actor {
     async fn commit(&mut self) {
         let ts = wall_ms();
         let mut relay: Vec<(u64, Bytes)> = Vec::new();
+        let mut clocks = BatchClocks::default();
         for incoming in mem::take(&mut self.batch) {
             let (conn, number) = (incoming.conn, incoming.number);
             if !self.conns.contains_key(&conn) {
@@ -436,6 +438,7 @@ impl Actor {
                 );
                 continue;
             }
+            clocks.add(&incoming.update);
             match self.room.apply(incoming) {
                 Ok(applied) => {
                     self.stats.record(&author, ts, applied);
@@ -461,7 +464,7 @@ impl Actor {
             .metrics
             .updates_applied
             .inc_by(relay.len() as u64);
-        self.relay(relay);
+        self.relay(relay, clocks.mergeable());
         self.persist().await;
     }
 
@@ -472,8 +475,9 @@ impl Actor {
     }
 
     /// Relays a batch: one update goes to everyone but its sender; several are
-    /// merged into one message for everyone, so frames per tick stay bounded.
-    fn relay(&mut self, updates: Vec<(u64, Bytes)>) {
+    /// merged into one message for everyone, so frames per tick stay bounded,
+    /// unless they are not `mergeable` (they carry blocks at the same clocks).
+    fn relay(&mut self, updates: Vec<(u64, Bytes)>, mergeable: bool) {
         // Nobody else to tell: a lone writer's batch costs no merge.
         let lone_writer = match self.conns.len() {
             0 => true,
@@ -488,15 +492,22 @@ impl Actor {
         match updates.as_slice() {
             [] => {}
             [(sender, update)] => self.send_all(&protocol::update(update), Some(*sender)),
-            many => match crdt_core::update::merge(many.iter().map(|(_, u)| u)) {
-                Ok(merged) => self.send_all(&protocol::update(&merged), None),
-                Err(e) => {
-                    error!(error = %e, "merging a batch failed; relaying one by one");
-                    for (sender, update) in many {
-                        self.send_all(&protocol::update(update), Some(*sender));
+            many => {
+                let merged = match mergeable {
+                    true => crdt_core::update::merge(many.iter().map(|(_, u)| u))
+                        .inspect_err(|e| error!(error = %e, "merging a batch failed"))
+                        .ok(),
+                    false => None,
+                };
+                match merged {
+                    Some(merged) => self.send_all(&protocol::update(&merged), None),
+                    None => {
+                        for (sender, update) in many {
+                            self.send_all(&protocol::update(update), Some(*sender));
+                        }
                     }
                 }
-            },
+            }
         }
     }
 
@@ -640,7 +651,7 @@ impl Actor {
             update: bytes.clone(),
         });
         self.next_seq += 1;
-        self.relay(vec![(0, bytes)]);
+        self.relay(vec![(0, bytes)], true);
         self.retry_at = None;
         self.persist().await;
         if self.unsaved.is_empty() {
