@@ -83,12 +83,7 @@ impl Target {
 
     async fn local(config: &Config) -> anyhow::Result<Self> {
         let store = SledStore::open(&config.data_dir, config.durability, config.flush_interval())
-            .with_context(|| {
-            format!(
-                "opening {} (if `quire serve` is running on it, pass --server URL)",
-                config.data_dir.display()
-            )
-        })?;
+            .with_context(|| format!("opening {}", config.data_dir.display()))?;
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         let app = AppState::new(

@@ -193,17 +193,35 @@ impl Actor {
             reason: e.to_string(),
         };
         self.stats = Stats::default();
-        let mut document = match stored.checkpoint {
-            Some(checkpoint) => {
-                self.checkpoint_seq = checkpoint.seq;
-                self.next_seq = checkpoint.seq + 1;
-                self.stats = checkpoint.stats;
-                Document::from_checkpoint(&checkpoint.state, checkpoint.bindings)
-                    .map_err(corrupt)?
+        let (mut checkpoint, mut entries) = (stored.checkpoint, stored.entries);
+        let mut document = loop {
+            let Some(c) = checkpoint else {
+                break Document::new();
+            };
+            match Document::from_checkpoint(&c.state, c.bindings) {
+                Ok(document) => {
+                    self.checkpoint_seq = c.seq;
+                    self.next_seq = c.seq + 1;
+                    self.stats = c.stats;
+                    break document;
+                }
+                // The log is kept whole: an older checkpoint and more of the
+                // log give the same state.
+                Err(e) => {
+                    error!(doc = %self.id, seq = c.seq, error = %e,
+                        "a checkpoint does not load; replaying more of the log");
+                    checkpoint = match c.seq {
+                        0 | 1 => None,
+                        seq => store.checkpoint_at(&self.id, seq - 1).await?,
+                    };
+                    let from = checkpoint.as_ref().map_or(0, |o| o.seq) + 1;
+                    let mut more = store.log_range(&self.id, from, c.seq).await?;
+                    more.append(&mut entries);
+                    entries = more;
+                }
             }
-            None => Document::new(),
         };
-        for entry in &stored.entries {
+        for entry in &entries {
             document
                 .replay(&entry.update, &Arc::from(entry.author.as_str()))
                 .map_err(corrupt)?;

@@ -34,9 +34,20 @@ pub fn seq_of(key: &[u8]) -> Result<u64, StoreError> {
         .ok_or_else(|| corrupt(key, "short key"))
 }
 
+/// A record key as people read it: `DOC#SEQ`.
+fn key_name(key: &[u8]) -> String {
+    match key.iter().position(|b| *b == 0) {
+        Some(at) if key.len() == at + 9 => {
+            let seq = u64::from_be_bytes(key[at + 1..].try_into().expect("eight bytes"));
+            format!("{}#{seq}", String::from_utf8_lossy(&key[..at]))
+        }
+        _ => String::from_utf8_lossy(key).replace('\0', "/"),
+    }
+}
+
 fn corrupt(key: &[u8], reason: &str) -> StoreError {
     StoreError::Corrupt {
-        key: String::from_utf8_lossy(key).replace('\0', "/"),
+        key: key_name(key),
         reason: reason.to_owned(),
     }
 }
@@ -145,6 +156,15 @@ mod tests {
         );
         assert!(decode_entry(&k, &[0; 17]).is_err());
         assert!(decode_checkpoint(&k, &[0, 0, 0, 9, 1]).is_err());
+    }
+
+    #[test]
+    fn damaged_records_are_named_by_document_and_seq() {
+        let named = decode_entry(&key("essay", 258), &[1, 2]).unwrap_err();
+        assert_eq!(
+            named.to_string(),
+            "corrupt record essay#258: truncated log entry"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod codec;
 mod memory;
 mod sled_store;
+mod watermarks;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -23,6 +24,18 @@ pub enum StoreError {
     /// The backend failed (disk full, I/O error, ...).
     #[error("storage backend: {0}")]
     Backend(String),
+    /// The database files are damaged past what the backend recovers.
+    #[error(
+        "the database files are damaged ({0}); restore the data directory from a backup, \
+         or move it aside to start with an empty one"
+    )]
+    Damaged(String),
+    /// Another process has the database open.
+    #[error(
+        "another process has the data directory open ({0}); stop it, or work through it \
+         with --server URL"
+    )]
+    Locked(String),
     /// Stored bytes that do not decode.
     #[error("corrupt record {key}: {reason}")]
     Corrupt {
@@ -35,7 +48,14 @@ pub enum StoreError {
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
-        StoreError::Backend(e.to_string())
+        match e {
+            sled::Error::Corruption { .. } => StoreError::Damaged(e.to_string()),
+            // sled wraps the failed file lock in an error of its own kind.
+            sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
+                StoreError::Locked(io.to_string())
+            }
+            e => StoreError::Backend(e.to_string()),
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! The embedded default store: sled, in one data directory.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
 use super::codec::{decode_checkpoint, decode_entry, encode_checkpoint, encode_entry, key, prefix};
+use super::watermarks::Watermarks;
 use super::{Checkpoint, DocMeta, LogEntry, Store, StoreError, Stored};
 
 /// When appended updates reach the disk.
@@ -20,7 +22,7 @@ pub enum Durability {
 /// A sled database with trees for the log, checkpoints, metadata and settings.
 #[derive(Debug, Clone)]
 pub struct SledStore {
-    db: sled::Db,
+    db: Arc<sled::Db>,
     log: sled::Tree,
     checkpoints: sled::Tree,
     docs: sled::Tree,
@@ -28,6 +30,8 @@ pub struct SledStore {
     durability: Durability,
     /// Callers waiting for the next flush, and whether a flush loop runs.
     flusher: Flusher,
+    /// What is known to be on disk, checked at open.
+    watermarks: Arc<Watermarks>,
 }
 
 type Flusher =
@@ -44,14 +48,19 @@ impl SledStore {
             .path(dir)
             .flush_every_ms(Some(flush_every.as_millis().max(1) as u64))
             .open()?;
+        let log = db.open_tree("log")?;
+        let watermarks = Watermarks::open(dir, &log)?;
+        let db = Arc::new(db);
+        Watermarks::spawn(&watermarks, &db);
         Ok(Self {
-            log: db.open_tree("log")?,
+            log,
             checkpoints: db.open_tree("checkpoints")?,
             docs: db.open_tree("docs")?,
             settings: db.open_tree("settings")?,
             db,
             durability,
             flusher: Flusher::default(),
+            watermarks,
         })
     }
 
@@ -97,18 +106,18 @@ impl SledStore {
             .map_err(StoreError::Backend)
     }
 
+    /// The newest checkpoint at or before `seq` that decodes. The log is
+    /// kept whole, so an older checkpoint and more of the log give the same
+    /// state as a damaged one.
     fn newest_checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError> {
-        match self
-            .checkpoints
-            .range(prefix(doc)..=key(doc, seq))
-            .next_back()
-        {
-            Some(record) => {
-                let (k, v) = record?;
-                Ok(Some(decode_checkpoint(&k, &v)?))
+        for record in self.checkpoints.range(prefix(doc)..=key(doc, seq)).rev() {
+            let (k, v) = record?;
+            match decode_checkpoint(&k, &v) {
+                Ok(checkpoint) => return Ok(Some(checkpoint)),
+                Err(e) => tracing::error!(error = %e, "skipping a damaged checkpoint"),
             }
-            None => Ok(None),
         }
+        Ok(None)
     }
 
     fn entries(&self, doc: &str, from: u64, to: u64) -> Result<Vec<LogEntry>, StoreError> {
@@ -156,6 +165,9 @@ impl Store for SledStore {
             batch.insert(key(doc, entry.seq), encode_entry(entry));
         }
         self.log.apply_batch(batch)?;
+        if let Some(last) = entries.last() {
+            self.watermarks.appended(doc, last.seq);
+        }
         self.commit().await
     }
 
@@ -201,6 +213,9 @@ impl Store for SledStore {
     }
 
     async fn delete(&self, doc: &str) -> Result<(), StoreError> {
+        // First, so that a crash halfway never looks like lost records.
+        let (watermarks, id) = (self.watermarks.clone(), doc.to_owned());
+        blocking(move || watermarks.forget(&id)).await?;
         for tree in [&self.log, &self.checkpoints] {
             let mut batch = sled::Batch::default();
             for k in tree.scan_prefix(prefix(doc)).keys() {
