@@ -2,6 +2,7 @@
 //! `run(listener, ...)` serves until shutdown and waits for the last saves.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -119,17 +120,12 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let tracker = TaskTracker::new();
     let state = AppState::new(config, store, shutdown.clone(), tracker.clone()).await?;
-    let router = app(state);
-    // Small frames (Saved acks, one keystroke) must not wait for Nagle.
-    use axum::serve::ListenerExt;
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::warn!(error = %e, "TCP_NODELAY not set");
-        }
-    });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-        .await?;
+    let metrics = state.metrics.clone();
+    let limits = crate::listen::Limits {
+        max_connections: state.config.max_connections,
+        header_timeout: Duration::from_secs(state.config.header_timeout_secs.max(1)),
+    };
+    crate::listen::serve(listener, app(state), limits, metrics, shutdown.clone()).await;
     info!("stopped accepting connections; saving documents");
     tracker.close();
     tracker.wait().await;

@@ -99,6 +99,25 @@ pub struct Config {
     #[arg(long, env = "QUIRE_MAX_MESSAGE_BYTES", default_value_t = 4 << 20, global = true)]
     pub max_message_bytes: usize,
 
+    /// Most TCP connections open at once, HTTP and websocket; past it new
+    /// ones are closed at once.
+    #[arg(
+        long,
+        env = "QUIRE_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub max_connections: usize,
+
+    /// Seconds a connection may take to send its request headers.
+    #[arg(
+        long,
+        env = "QUIRE_HEADER_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub header_timeout_secs: u64,
+
     /// Messages per second one connection may send (bursts of twice that).
     #[arg(
         long,

@@ -5,6 +5,7 @@
 //!
 //! - [`config`]: the CLI and its `QUIRE_*` environment variables.
 //! - [`app`]: the router, shared state, and `run(listener, ...)` with graceful shutdown.
+//! - [`listen`]: the accept loop, with a header deadline and a connection cap.
 //! - [`ws`]: the websocket endpoint: reader, writer, pings, limits.
 //! - [`doc`]: one actor per loaded document (batching, group commit, relay,
 //!   acknowledgements) and the registry that loads and unloads them.
@@ -32,6 +33,7 @@ pub mod history;
 pub mod identity;
 pub mod ids;
 pub mod insights;
+pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod service;

@@ -40,6 +40,10 @@ pub struct Metrics {
     pub rate_limited: Counter,
     /// Updates refused because the document is at its size limit.
     pub doc_too_large: Counter,
+    /// TCP connections open (HTTP and websocket).
+    pub tcp_connections: Gauge,
+    /// TCP connections closed at once because `--max-connections` were open.
+    pub tcp_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -62,6 +66,8 @@ impl Default for Metrics {
             refused_connections: Counter::default(),
             rate_limited: Counter::default(),
             doc_too_large: Counter::default(),
+            tcp_connections: Gauge::default(),
+            tcp_refused: Counter::default(),
             registry: Registry::default(),
         };
         registry.register(
@@ -73,6 +79,16 @@ impl Default for Metrics {
             "connections",
             "Websocket connections accepted",
             metrics.connections_total.clone(),
+        );
+        registry.register(
+            "tcp_connections",
+            "TCP connections open, HTTP and websocket",
+            metrics.tcp_connections.clone(),
+        );
+        registry.register(
+            "tcp_refused",
+            "TCP connections closed at once because --max-connections were open",
+            metrics.tcp_refused.clone(),
         );
         registry.register(
             "docs_loaded",

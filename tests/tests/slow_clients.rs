@@ -1,0 +1,130 @@
+//! Clients that hold connections without using them: requests that never
+//! finish their headers, floods of refused upgrades, and websockets whose
+//! other end went silent. Each is closed, counted, and costs others nothing.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use quire_tests::{Client, Server};
+
+/// GET `path` over a fresh connection; the whole response.
+fn get(server: &Server, path: &str) -> String {
+    let mut tcp = TcpStream::connect(&server.addr).unwrap();
+    write!(
+        tcp,
+        "GET {path} HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    response
+}
+
+/// The value of a metric without labels.
+fn metric(server: &Server, name: &str) -> f64 {
+    let text = get(server, "/metrics");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} "))?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from /metrics"))
+}
+
+/// Whether the server closed `tcp` (EOF or reset) within `limit`.
+fn closed_within(tcp: &mut TcpStream, limit: Duration) -> bool {
+    tcp.set_read_timeout(Some(limit)).unwrap();
+    let mut byte = [0u8; 64];
+    loop {
+        match tcp.read(&mut byte) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) => {
+                return e.kind() != std::io::ErrorKind::WouldBlock
+                    && e.kind() != std::io::ErrorKind::TimedOut;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn unfinished_requests_time_out_and_connections_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &["--header-timeout-secs", "1", "--max-connections", "40"],
+    );
+    // Eighty connections that start a request and never finish it.
+    let mut idle: Vec<TcpStream> = (0..80)
+        .map(|_| {
+            let mut tcp = TcpStream::connect(&server.addr).unwrap();
+            tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: q\r\n")
+                .unwrap();
+            tcp
+        })
+        .collect();
+    let started = Instant::now();
+    for tcp in &mut idle {
+        assert!(
+            closed_within(tcp, Duration::from_secs(5)),
+            "closed by the server"
+        );
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        metric(&server, "quire_tcp_refused_total") >= 40.0,
+        "past the cap, connections are closed at once"
+    );
+    // The server serves as before.
+    let mut client = Client::connect(&server.ws("after-the-flood", "acks=1")).await;
+    client.insert(0, "still serving").await;
+    assert!(client.wait_saved().await);
+}
+
+#[tokio::test]
+async fn a_flood_of_refused_upgrades_leaves_others_unharmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let mut writer = Client::connect(&server.ws("busy", "acks=1")).await;
+    let before = metric(&server, "quire_refused_connections_total");
+    let flood: Vec<_> = (0..200)
+        .map(|i| {
+            let url = match i % 2 {
+                0 => server.ws("bad%20id!", ""),
+                _ => server.ws("busy", "author=short"),
+            };
+            tokio::spawn(async move { tokio_tungstenite::connect_async(&url).await.is_err() })
+        })
+        .collect();
+    writer.insert(0, "typed during the flood").await;
+    for attempt in flood {
+        assert!(attempt.await.unwrap(), "every bad upgrade is refused");
+    }
+    assert!(writer.wait_saved().await);
+    let refused = metric(&server, "quire_refused_connections_total") - before;
+    assert!(refused >= 100.0, "refusals are counted: {refused}");
+    let reader = Client::connect(&server.ws("busy", "")).await;
+    assert_eq!(reader.text(), "typed during the flood");
+}
+
+#[tokio::test]
+async fn a_silent_websocket_is_closed_by_the_ping_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &["--ping-secs", "1", "--idle-timeout-secs", "2"],
+    );
+    // A websocket whose client never reads again: pings go unanswered, as
+    // with a peer that vanished without closing.
+    let (silent, _) = tokio_tungstenite::connect_async(server.ws("quiet", ""))
+        .await
+        .unwrap();
+    assert_eq!(metric(&server, "quire_connections"), 1.0);
+    let deadline = Instant::now() + Duration::from_secs(8);
+    while metric(&server, "quire_connections") > 0.0 {
+        assert!(
+            Instant::now() < deadline,
+            "the silent connection is still open"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    drop(silent);
+}
