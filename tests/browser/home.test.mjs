@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import {
-  cleanup, editor, launchBrowser, openPage, screenshotPath, startServer, tempDataDir, waitForStatus
+  cleanup, editor, eventually, launchBrowser, openPage, screenshotPath, startServer, tempDataDir, waitForStatus
 } from './lib.mjs'
 
 let dataDir, server, browser
@@ -32,8 +32,9 @@ test('create a document from the home page, then find it among recent ones', asy
   const id = new URL(page.url()).pathname.split('/')[2]
   await editor(page).waitFor()
   await waitForStatus(page, 'Saved')
-  await page.locator('[data-testid="title"]').waitFor()
-  assert.equal(await page.locator('[data-testid="title"]').inputValue(), 'Lab report, group 4')
+  // The title arrives with the first sync, which may follow the status.
+  await eventually(async () =>
+    assert.equal(await page.locator('[data-testid="title"]').inputValue(), 'Lab report, group 4'))
 
   // The export menu links to every format.
   const exports = await page.locator('.export-menu a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))
