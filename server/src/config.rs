@@ -137,6 +137,16 @@ pub struct Config {
     #[arg(long, env = "QUIRE_SEND_QUEUE", default_value_t = 1024, global = true)]
     pub send_queue: usize,
 
+    /// Bytes of frames queued for one connection before it counts as too
+    /// slow and is closed (one larger frame passes an empty queue).
+    #[arg(
+        long,
+        env = "QUIRE_SEND_QUEUE_BYTES",
+        default_value_t = 8 << 20,
+        global = true
+    )]
+    pub send_queue_bytes: usize,
+
     /// Seconds between pings to each websocket.
     #[arg(long, env = "QUIRE_PING_SECS", default_value_t = 15, global = true)]
     pub ping_secs: u64,

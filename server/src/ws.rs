@@ -13,13 +13,12 @@ use crdt_core::AuthorId;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use crate::app::AppState;
 use crate::auth::{self, Access, Principal};
-use crate::doc::{DocHandle, Join, Outbound, close};
+use crate::doc::{DocHandle, Inbox, Join, Outbound, Outbox, close, outbox};
 use crate::error::ApiError;
 use crate::groups;
 use crate::identity::ANONYMOUS;
@@ -135,7 +134,7 @@ async fn connection(
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     app.metrics.connections.inc();
     app.metrics.connections_total.inc();
-    let (tx, rx) = mpsc::channel(app.config.send_queue);
+    let (tx, rx) = outbox(app.config.send_queue, app.config.send_queue_bytes);
     let dropped = CancellationToken::new();
     let handle = app.registry.join(
         &doc,
@@ -212,7 +211,7 @@ async fn read_loop(
     mut stream: SplitStream<WebSocket>,
     handle: &DocHandle,
     conn: u64,
-    tx: &mpsc::Sender<Outbound>,
+    tx: &Outbox,
     started: Instant,
     last_seen: &AtomicU64,
     dropped: &CancellationToken,
@@ -270,11 +269,7 @@ struct Writer {
     dropped: CancellationToken,
 }
 
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Outbound>,
-    w: Writer,
-) {
+async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: Inbox, w: Writer) {
     let mut ping = tokio::time::interval(w.ping);
     ping.tick().await;
     let close = loop {
@@ -295,12 +290,18 @@ async fn write_loop(
         };
         match outbound {
             Some(Outbound::Frame(frame)) => {
-                // Coalesce whatever is already queued into one write.
+                // Coalesce whatever is already queued into one write, up to
+                // 64 frames or 256 KiB: the websocket layer copies what it
+                // is fed into its buffer until the flush.
                 let mut pending_close = None;
+                let mut bytes = frame.len();
                 let mut batch = vec![frame];
-                while batch.len() < 64 {
+                while batch.len() < 64 && bytes < 256 << 10 {
                     match rx.try_recv() {
-                        Ok(Outbound::Frame(f)) => batch.push(f),
+                        Ok(Outbound::Frame(f)) => {
+                            bytes += f.len();
+                            batch.push(f);
+                        }
                         Ok(Outbound::Close(code, reason)) => {
                             pending_close = Some((code, reason));
                             break;

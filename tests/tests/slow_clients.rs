@@ -128,3 +128,88 @@ async fn a_silent_websocket_is_closed_by_the_ping_timeout() {
     }
     drop(silent);
 }
+
+/// The resident memory of a process, in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kib / 1024.0
+}
+
+/// Types 40 updates of 2 KiB into its own root while draining everything it
+/// receives as fast as it comes; returns the updates sent and acknowledged.
+async fn typist(url: String, t: usize) -> (u64, u64) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use yrs::{Text, Transact};
+
+    let (socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut sink, mut stream) = socket.split();
+    let saved = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let acks = saved.clone();
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = stream.next().await {
+            if let Message::Binary(frame) = message
+                && let Some(count) = crdt_core::protocol::decode_saved(&frame)
+            {
+                acks.store(count, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    });
+    let doc = yrs::Doc::new();
+    let text = doc.get_or_insert_text(format!("t{t}"));
+    let chunk = format!("{t:03}{}", "x".repeat(2 * 1024));
+    const UPDATES: u64 = 40;
+    for _ in 0..UPDATES {
+        let update = {
+            let mut txn = doc.transact_mut();
+            let len = text.len(&txn);
+            text.insert(&mut txn, len, &chunk);
+            txn.encode_update_v1()
+        };
+        let frame = crdt_core::protocol::update(&update);
+        sink.send(Message::Binary(frame)).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let acknowledged = || saved.load(std::sync::atomic::Ordering::Relaxed);
+    while acknowledged() < UPDATES && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = sink.send(Message::Close(None)).await;
+    (UPDATES, acknowledged())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_stops_reading_while_a_hundred_type_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--send-queue-bytes", "1048576"]);
+    let pid = server.pid().unwrap();
+    let url = server.ws("crowded", "acks=1");
+    // Connects with a small receive buffer, then never reads again.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(32 * 1024).unwrap();
+    let tcp = socket.connect(server.addr.parse().unwrap()).await.unwrap();
+    let (stalled, _) = tokio_tungstenite::client_async(url.as_str(), tcp)
+        .await
+        .unwrap();
+    let before = rss_mib(pid);
+    let typists: Vec<_> = (0..100)
+        .map(|t| tokio::spawn(typist(url.clone(), t)))
+        .collect();
+    for typist in typists {
+        let (sent, saved) = typist.await.unwrap();
+        assert_eq!(saved, sent, "every typist is served to the end");
+    }
+    // 100 × 40 updates of 2 KiB reach every peer: 8 MiB, more than the
+    // stalled reader's queue (1 MiB) and socket buffers hold.
+    let grown = rss_mib(pid) - before;
+    eprintln!("server RSS grew by {grown:.0} MiB for an 8 MiB document");
+    assert!(metric(&server, "quire_lagging_closed_total") >= 1.0);
+    assert!(grown < 200.0, "memory stays bounded: grew {grown:.0} MiB");
+    drop(stalled);
+}

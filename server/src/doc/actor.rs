@@ -16,7 +16,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use super::registry::{DocMap, retire};
-use super::{Control, FromConn, Join, Outbound, Snapshot, close};
+use super::{Control, FromConn, Join, Outbound, Outbox, Snapshot, close};
 use crate::metrics::Metrics;
 use crate::store::{Checkpoint, DocMeta, LogEntry, Store, StoreError};
 use crdt_core::authorship::Stats;
@@ -43,7 +43,7 @@ pub(crate) struct Context {
 
 struct Conn {
     session: Session,
-    tx: mpsc::Sender<Outbound>,
+    tx: Outbox,
     dropped: CancellationToken,
     acks: bool,
 }

@@ -5,13 +5,15 @@
 //! no lock guards document state.
 
 mod actor;
+mod outbox;
 mod registry;
 
 use bytes::Bytes;
 use crdt_core::AuthorId;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 pub(crate) use actor::Context;
+pub use outbox::{Inbox, Outbox, outbox};
 pub use registry::{DocHandle, Registry};
 
 /// What a connection's writer receives from its document.
@@ -55,7 +57,7 @@ pub struct Join {
     /// Whether it asked for Saved acknowledgements.
     pub acks: bool,
     /// Where the document sends its frames.
-    pub tx: mpsc::Sender<Outbound>,
+    pub tx: Outbox,
     /// Cancelled when the document drops the connection.
     pub dropped: tokio_util::sync::CancellationToken,
 }
