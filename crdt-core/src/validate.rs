@@ -101,8 +101,30 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// An unsigned varint of at most ten bytes. Read here rather than with
+    /// yrs's generic reader: the scan reads a few per block, and this is
+    /// most of its time.
+    #[inline]
     fn var(&mut self) -> Result<u64> {
-        self.cursor.read_var::<u64>().map_err(malformed)
+        let buf = self.cursor.buf;
+        let mut at = self.cursor.next;
+        let mut value = 0u64;
+        let mut shift = 0;
+        loop {
+            let Some(&byte) = buf.get(at) else {
+                return Err(malformed("unexpected end of buffer"));
+            };
+            at += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                self.cursor.next = at;
+                return Ok(value);
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(malformed("integer longer than ten bytes"));
+            }
+        }
     }
 
     fn u8(&mut self) -> Result<u8> {
@@ -143,6 +165,7 @@ impl<'a> Scan<'a> {
         std::str::from_utf8(self.bytes()?).map_err(|_| malformed("string is not UTF-8"))
     }
 
+    #[inline]
     fn client(&mut self) -> Result<u64> {
         let client = self.var()?;
         if client >= CLIENT_LIMIT {
@@ -153,6 +176,7 @@ impl<'a> Scan<'a> {
         Ok(client)
     }
 
+    #[inline]
     fn clock(&mut self) -> Result<u64> {
         let clock = self.var()?;
         if clock > u64::from(u32::MAX) {
@@ -238,7 +262,9 @@ impl<'a> Scan<'a> {
                 self.bytes()?;
                 1
             }
-            4 => self.string()?.encode_utf16().count() as u64,
+            // yrs checks the UTF-8 when it decodes; here only the length
+            // counts, in UTF-16 units as Yjs clocks count.
+            4 => utf16_len(self.bytes()?),
             5 => {
                 self.json()?;
                 1
@@ -372,6 +398,14 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// The UTF-16 length of UTF-8 text: one unit per character, two for those
+/// outside the basic plane (four-byte sequences).
+fn utf16_len(utf8: &[u8]) -> u64 {
+    utf8.iter()
+        .map(|&b| u64::from(b & 0xC0 != 0x80) + u64::from(b >= 0xF0))
+        .sum()
+}
+
 /// Scans a v1 update; an error names what is wrong.
 pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
     Scan::new(bytes, false).update()
@@ -428,6 +462,17 @@ mod tests {
         Any, Array, Doc, Map, Text, Transact, WriteTxn, XmlElementPrelim, XmlFragment,
         XmlTextPrelim,
     };
+
+    #[test]
+    fn counts_utf16_units_from_utf8() {
+        for text in ["", "plain", "é", "€uro", "𝄞 clef", "a😀b😀"] {
+            assert_eq!(
+                utf16_len(text.as_bytes()),
+                text.encode_utf16().count() as u64,
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn accepts_what_yjs_writes() {
