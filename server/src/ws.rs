@@ -151,7 +151,7 @@ async fn connection(
     debug!(conn, doc, "connected");
     let started = Instant::now();
     let last_seen = Arc::new(AtomicU64::new(0));
-    let (sink, stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let writer = tokio::spawn(write_loop(
         sink,
         rx,
@@ -164,12 +164,33 @@ async fn connection(
         },
     ));
     read_loop(
-        stream, &handle, conn, &tx, started, &last_seen, &dropped, &app,
+        &mut stream,
+        &handle,
+        conn,
+        &tx,
+        started,
+        &last_seen,
+        &dropped,
+        &app,
     )
     .await;
     handle.leave(conn).await;
     drop(tx);
-    let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+    // The closing handshake: while the writer sends its Close, read and drop
+    // what the peer still sends until its Close. A socket closed with unread
+    // data answers with a reset, and the peer may lose our Close frame (and
+    // its reason) with it.
+    let drain = async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = tokio::join!(writer, drain);
+    })
+    .await;
     app.metrics.connections.dec();
     debug!(conn, "disconnected");
 }
@@ -208,7 +229,7 @@ impl RateLimit {
 
 #[allow(clippy::too_many_arguments)]
 async fn read_loop(
-    mut stream: SplitStream<WebSocket>,
+    stream: &mut SplitStream<WebSocket>,
     handle: &DocHandle,
     conn: u64,
     tx: &Outbox,

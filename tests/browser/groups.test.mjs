@@ -184,6 +184,9 @@ test('a removed viewer is told so; a document the teacher deletes stays deleted 
   await api(server, 'DELETE', `/groups/${group.id}/members/${viewer.member_id}`, undefined, ADMIN)
   await vic.locator('.access-notice', { hasText: 'Your access was removed' }).waitFor()
 
+  // Sam's page is told by the closing connection or, if it was reconnecting
+  // just then, by the API after the refused handshake (which Chromium logs).
+  sam.expectedErrors.push(/Unexpected response code: 410/, /status of 410/)
   await teacherPage.goto(`${server.url}/d/${essayId}`)
   await waitForEditorText(teacherPage, 'A second line, live.')
   await teacherPage.locator('.more-menu summary').click()
@@ -191,9 +194,6 @@ test('a removed viewer is told so; a document the teacher deletes stays deleted 
   await teacherPage.locator('.more-menu button', { hasText: 'Delete document' }).click()
   await teacherPage.waitForURL(`${server.url}/g/${group.id}`)
   await teacherPage.locator('.group-docs + p', { hasText: 'No documents yet' }).waitFor()
-  // Sam's page is told by the closing connection or, if it was reconnecting
-  // just then, by the API after the refused handshake (which Chromium logs).
-  sam.expectedErrors.push(/Unexpected response code: 410/, /status of 410/)
   await sam.locator('.access-notice', { hasText: 'This document was deleted' }).waitFor()
   assert.equal(await editor(sam).getAttribute('contenteditable'), 'false')
   // Sam's page does not reconnect and write the document back.

@@ -213,3 +213,61 @@ async fn a_reader_that_stops_reading_while_a_hundred_type_is_closed() {
     assert!(grown < 200.0, "memory stays bounded: grew {grown:.0} MiB");
     drop(stalled);
 }
+
+/// Sends `request` over a fresh connection; the status code.
+fn status_of(server: &Server, request: &str) -> u16 {
+    let mut tcp = TcpStream::connect(&server.addr).unwrap();
+    tcp.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    response[9..12].parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_client_that_keeps_sending_still_gets_the_close_reason() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    const ADMIN: &str = "admin-token-for-the-close-test-0123";
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &["--admin-token", ADMIN]);
+    for round in 0..10 {
+        let doc = format!("closing-{round}");
+        let mut writer = Client::connect(&server.ws(&doc, "acks=1")).await;
+        writer.insert(0, "soon deleted").await;
+        assert!(writer.wait_saved().await);
+        // A peer that sends awareness every few milliseconds and never stops.
+        let (socket, _) = tokio_tungstenite::connect_async(server.ws(&doc, ""))
+            .await
+            .unwrap();
+        let (mut sink, mut stream) = socket.split();
+        let chatter = tokio::spawn(async move {
+            let state = br#"{"user":{"name":"chatty"}}"#;
+            for clock in 1u8.. {
+                let mut update = vec![1, 0x2a, clock & 0x7f, state.len() as u8];
+                update.extend_from_slice(state);
+                let frame = crdt_core::protocol::awareness(&update);
+                if sink.send(Message::Binary(frame)).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let delete = format!(
+            "DELETE /api/v1/docs/{doc} HTTP/1.1\r\nHost: q\r\nAuthorization: Bearer {ADMIN}\r\nConnection: close\r\n\r\n"
+        );
+        assert_eq!(status_of(&server, &delete), 204);
+        let reason = loop {
+            match tokio::time::timeout(Duration::from_secs(5), stream.next()).await {
+                Ok(Some(Ok(Message::Close(frame)))) => {
+                    break frame.map(|f| f.reason.to_string()).unwrap_or_default();
+                }
+                Ok(Some(Ok(_))) => continue,
+                other => panic!("round {round}: no close frame: {other:?}"),
+            }
+        };
+        assert_eq!(reason, "document deleted", "round {round}");
+        chatter.abort();
+    }
+}

@@ -63,6 +63,10 @@ const syncStep1 = (doc: Y.Doc): Uint8Array => message((e) => {
   encoding.writeVarUint(e, 0)
   syncProtocol.writeSyncStep1(e, doc)
 })
+const syncStep2 = (doc: Y.Doc): Uint8Array => message((e) => {
+  encoding.writeVarUint(e, 0)
+  syncProtocol.writeSyncStep2(e, doc)
+})
 const saved = (n: number): Uint8Array => message((e) => {
   encoding.writeVarUint(e, 100)
   encoding.writeVarUint(e, n)
@@ -99,10 +103,11 @@ test('the status follows acknowledgements, reconnects and offline edits', async 
     const first = FakeSocket.sockets[0]
     assert.match(first.url, /\/ws\/doc\?acks=1$/)
     first.open()
-    assert.equal(tracker.current, 'saved', 'nothing local to save')
-
+    assert.equal(tracker.current, 'connecting', 'nothing is saved before the document arrives')
     first.receive(syncStep1(server)) // answered with SyncStep2: frame 1
     assert.equal(first.updates().length, 1)
+    first.receive(syncStep2(server))
+    assert.equal(tracker.current, 'saved', 'nothing local to save')
     text.insert(0, 'hello') // Update: frame 2
     assert.equal(first.updates().length, 2)
     assert.equal(tracker.current, 'saving')
@@ -129,9 +134,11 @@ test('the status follows acknowledgements, reconnects and offline edits', async 
     await until(() => FakeSocket.sockets.length === 2)
     const second = FakeSocket.sockets[1]
     second.open()
-    assert.equal(tracker.current, 'saving', 'the offline change is not saved yet')
+    assert.equal(tracker.current, 'connecting')
     second.receive(syncStep1(server))
     assert.equal(second.updates().length, 1)
+    second.receive(syncStep2(server))
+    assert.equal(tracker.current, 'saving', 'the offline change is not saved yet')
     const reply = decoding.createDecoder(second.updates()[0])
     assert.deepEqual([decoding.readVarUint(reply), decoding.readVarUint(reply)], [0, 1])
     second.receive(saved(1))
@@ -141,7 +148,7 @@ test('the status follows acknowledgements, reconnects and offline edits', async 
     // An acknowledgement of more frames than were sent changes nothing more.
     second.receive(saved(5))
     assert.equal(tracker.current, 'saved')
-    assert.deepEqual(states, ['offline', 'saved', 'saving', 'saved', 'offline', 'saving', 'saved'])
+    assert.deepEqual(states, ['offline', 'connecting', 'saved', 'saving', 'saved', 'offline', 'connecting', 'saving', 'saved'])
   } finally {
     provider.destroy()
     provider.awareness.destroy()

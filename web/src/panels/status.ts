@@ -5,6 +5,7 @@ import type { SaveState, SaveTracker } from '../sync/saved'
 const LABELS: Record<SaveState, string> = {
   saved: 'Saved',
   saving: 'Saving…',
+  connecting: 'Connecting…',
   offline: 'Offline',
   'read-only': 'Read-only'
 }
@@ -12,6 +13,7 @@ const LABELS: Record<SaveState, string> = {
 const HINTS: Record<SaveState, string> = {
   saved: 'Every change is stored on the server.',
   saving: 'Some changes are not yet stored on the server.',
+  connecting: 'Connected; the document is on its way from the server.',
   offline: 'Not connected. Changes are kept here and sent when the connection is back.',
   'read-only': 'You can read this document but not change it.'
 }

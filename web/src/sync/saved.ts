@@ -19,7 +19,7 @@ export const MESSAGE_SAVED = 100
 export const MESSAGE_AUTH = 2
 
 /** What the status indicator shows. */
-export type SaveState = 'saved' | 'saving' | 'offline' | 'read-only'
+export type SaveState = 'saved' | 'saving' | 'connecting' | 'offline' | 'read-only'
 
 /** Whether a frame carries document updates: SyncStep2 `00 01` or Update `00 02`. */
 export function carriesUpdate (frame: Uint8Array): boolean {
@@ -44,6 +44,8 @@ export class SaveTracker {
   /** How many of this connection's frames were acknowledged (index base of sentFrames). */
   private acked = 0
   private connected = false
+  /** Whether this connection has received the server's state (SyncStep2). */
+  private synced = false
   private readOnly = false
   private state: SaveState = 'offline'
   private readonly listeners = new Set<(state: SaveState) => void>()
@@ -79,15 +81,24 @@ export class SaveTracker {
         this.publish()
       }
     }
+    provider.on('sync', (synced: boolean) => {
+      this.synced = synced
+      // A closing socket reports `sync: false` before its status: not a
+      // moment of Connecting… on the way to Offline.
+      this.connected = this.connected && provider.wsconnected
+      this.publish()
+    })
     provider.on('status', ({ status }) => {
       if (status === 'connected' && provider.ws !== null) {
         this.sentFrames = []
         this.acked = 0
         this.readOnly = false
         this.connected = true
+        this.synced = provider.synced
         this.wrapSend(provider.ws)
       } else {
         this.connected = false
+        this.synced = false
       }
       this.publish()
     })
@@ -135,6 +146,8 @@ export class SaveTracker {
     let next: SaveState
     if (!this.connected) next = 'offline'
     else if (this.readOnly) next = 'read-only'
+    // Until the document has arrived, nothing on screen can be called saved.
+    else if (!this.synced) next = 'connecting'
     else next = this.allSaved ? 'saved' : 'saving'
     if (next === this.state) return
     this.state = next
