@@ -1,0 +1,188 @@
+//! Loading a document from the store, making batches durable, checkpoints,
+//! and rebuilding after yrs failed part-way through an update.
+
+use super::*;
+
+impl Actor {
+    pub(super) async fn load(&mut self) -> Result<(), StoreError> {
+        let store = &self.context.store;
+        let meta = store.get_meta(&self.id).await?;
+        self.meta_stored = meta.is_some();
+        self.meta = meta.unwrap_or_else(|| DocMeta {
+            created: wall_ms(),
+            ..DocMeta::default()
+        });
+        let Some(stored) = store.load(&self.id).await? else {
+            return Ok(());
+        };
+        let corrupt = |e: CoreError| StoreError::Corrupt {
+            key: self.id.clone(),
+            reason: e.to_string(),
+        };
+        self.stats = Stats::default();
+        let (mut checkpoint, mut entries) = (stored.checkpoint, stored.entries);
+        let mut document = loop {
+            let Some(c) = checkpoint else {
+                break Document::new();
+            };
+            match Document::from_checkpoint(&c.state, c.bindings) {
+                Ok(document) => {
+                    self.checkpoint_seq = c.seq;
+                    self.next_seq = c.seq + 1;
+                    self.stats = c.stats;
+                    break document;
+                }
+                // The log is kept whole: an older checkpoint and more of the
+                // log give the same state.
+                Err(e) => {
+                    error!(doc = %self.id, seq = c.seq, error = %e,
+                        "a checkpoint does not load; replaying more of the log");
+                    checkpoint = match c.seq {
+                        0 | 1 => None,
+                        seq => store.checkpoint_at(&self.id, seq - 1).await?,
+                    };
+                    let from = checkpoint.as_ref().map_or(0, |o| o.seq) + 1;
+                    let mut more = store.log_range(&self.id, from, c.seq).await?;
+                    more.append(&mut entries);
+                    entries = more;
+                }
+            }
+        };
+        for entry in &entries {
+            document
+                .replay(&entry.update, &Arc::from(entry.author.as_str()))
+                .map_err(corrupt)?;
+            self.stats.record(&entry.author, entry.ts, entry.applied);
+            self.next_seq = entry.seq + 1;
+            self.bytes_since_checkpoint += entry.update.len() as u64;
+        }
+        self.room = Room::new(document);
+        Ok(())
+    }
+
+    /// The document's size as stored: the last checkpoint plus the log since.
+    pub(super) fn stored_size(&self) -> u64 {
+        let unsaved: u64 = self.unsaved.iter().map(|e| e.update.len() as u64).sum();
+        self.meta.size + self.bytes_since_checkpoint + unsaved
+    }
+
+    /// Rebuilds the document from the store plus what is not yet stored,
+    /// after yrs failed part-way through an update.
+    pub(super) async fn rebuild(&mut self) {
+        let unsaved = mem::take(&mut self.unsaved);
+        let (next_seq, checkpoint_seq, bytes) = (
+            self.next_seq,
+            self.checkpoint_seq,
+            self.bytes_since_checkpoint,
+        );
+        self.next_seq = 1;
+        self.checkpoint_seq = 0;
+        self.bytes_since_checkpoint = 0;
+        let result = self.load().await;
+        let mut document_ok = result.is_ok();
+        if document_ok {
+            let mut document = mem::take(self.room.document_mut());
+            for entry in &unsaved {
+                document_ok &= document
+                    .replay(&entry.update, &Arc::from(entry.author.as_str()))
+                    .is_ok();
+            }
+            self.room.replace_document(document);
+        }
+        self.unsaved = unsaved;
+        (
+            self.next_seq,
+            self.checkpoint_seq,
+            self.bytes_since_checkpoint,
+        ) = (next_seq, checkpoint_seq, bytes);
+        if !document_ok {
+            error!("rebuilding after a failed update failed; closing every connection");
+            for conn in self.conns.keys().copied().collect::<Vec<_>>() {
+                self.kick(
+                    conn,
+                    Outbound::Close(close::INTERNAL, "document reloading".into()),
+                );
+            }
+        }
+    }
+
+    /// Appends what is not yet stored; on success sends the owed acks.
+    pub(super) async fn persist(&mut self) {
+        if self.retry_at.is_some_and(|at| Instant::now() < at) {
+            return;
+        }
+        if !self.unsaved.is_empty() {
+            let started = Instant::now();
+            if let Err(e) = self.context.store.append(&self.id, &self.unsaved).await {
+                error!(error = %e, pending = self.unsaved.len(), "append failed; will retry, nothing acknowledged");
+                self.context.metrics.store_errors.inc();
+                self.retry_at = Some(Instant::now() + RETRY_AFTER);
+                return;
+            }
+            self.retry_at = None;
+            self.context
+                .metrics
+                .append_seconds
+                .observe(started.elapsed().as_secs_f64());
+            self.context
+                .metrics
+                .entries_appended
+                .inc_by(self.unsaved.len() as u64);
+            let entries = mem::take(&mut self.unsaved);
+            self.bytes_since_checkpoint +=
+                entries.iter().map(|e| e.update.len() as u64).sum::<u64>();
+            self.meta.updated = entries.last().map_or(self.meta.updated, |e| e.ts);
+            self.meta.revisions = self.next_seq - 1;
+            self.store_meta().await;
+        }
+        for (conn, number) in mem::take(&mut self.owed_acks) {
+            if self.conns.get(&conn).is_some_and(|c| c.acks) {
+                self.send_to(conn, protocol::saved(number));
+            }
+        }
+        // A checkpoint rewrites the whole state, so it waits until the log
+        // since the last one is at least half that size: its cost stays a
+        // constant share of what is logged, however large the document.
+        let since = self.next_seq - 1 - self.checkpoint_seq;
+        let amortized = self.bytes_since_checkpoint >= self.meta.size / 2;
+        if (since >= self.context.checkpoint_entries && amortized)
+            || self.bytes_since_checkpoint >= self.context.checkpoint_bytes
+        {
+            self.checkpoint().await;
+        }
+    }
+
+    pub(super) async fn store_meta(&mut self) {
+        if let Some(title) = self.room.document().title() {
+            self.meta.title = title;
+        }
+        match self.context.store.put_meta(&self.id, &self.meta).await {
+            Ok(()) => self.meta_stored = true,
+            Err(e) => warn!(error = %e, "metadata not stored"),
+        }
+    }
+
+    pub(super) async fn checkpoint(&mut self) {
+        let seq = self.next_seq - 1;
+        if seq == self.checkpoint_seq || !self.unsaved.is_empty() {
+            return;
+        }
+        let document = self.room.document();
+        let checkpoint = Checkpoint {
+            seq,
+            state: document.encode_state(),
+            bindings: document.bindings().clone(),
+            stats: self.stats.clone(),
+        };
+        self.meta.size = checkpoint.state.len() as u64;
+        match self.context.store.checkpoint(&self.id, &checkpoint).await {
+            Ok(()) => {
+                self.checkpoint_seq = seq;
+                self.bytes_since_checkpoint = 0;
+                self.context.metrics.checkpoints.inc();
+                self.store_meta().await;
+            }
+            Err(e) => warn!(error = %e, "checkpoint not written; the log still holds everything"),
+        }
+    }
+}
