@@ -38,8 +38,25 @@ impl Server {
         Self::spawn(data_dir, "127.0.0.1:0", args)
     }
 
+    /// Starts a server whose files may not grow past `blocks` (of 512
+    /// bytes): writes past it fail as on a full disk.
+    pub fn start_with_file_limit(data_dir: &Path, blocks: u64) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!(
+                "trap '' XFSZ; ulimit -S -f {blocks}; exec \"$0\" \"$@\""
+            ))
+            .arg(binary());
+        Self::spawn_with(command, data_dir, "127.0.0.1:0", Vec::new())
+    }
+
     fn spawn(data_dir: &Path, listen: &str, args: Vec<String>) -> Self {
-        let mut child = Command::new(binary())
+        Self::spawn_with(Command::new(binary()), data_dir, listen, args)
+    }
+
+    fn spawn_with(mut command: Command, data_dir: &Path, listen: &str, args: Vec<String>) -> Self {
+        let mut child = command
             .arg("serve")
             .arg("--listen")
             .arg(listen)

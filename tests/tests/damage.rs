@@ -6,6 +6,7 @@
 //! itself would open without the lost records.
 
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use quire_tests::server::binary;
 use quire_tests::{Client, Server};
@@ -127,5 +128,45 @@ async fn damaged_database_files_stop_the_server_with_a_clear_message() {
     assert!(
         stderr.contains("damaged") && stderr.contains(&dir.path().display().to_string()),
         "names the damage and the directory: {stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_full_disk_acknowledges_nothing_unstored_and_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    // Files may not grow past 1 MiB: sled's writes fail as on a full disk.
+    let mut server = Server::start_with_file_limit(dir.path(), 2048);
+    let mut client = Client::connect(&server.ws("full", "acks=1")).await;
+    client.follow = false;
+    let chunk = "x".repeat(64 * 1024);
+    let mut text = String::new();
+    // Messages sent while connecting (the SyncStep2 reply) count too.
+    let before = client.sent;
+    for _ in 0..30 {
+        client.insert(text.len() as u32, &chunk).await;
+        text.push_str(&chunk);
+        client.pump(Duration::from_millis(50)).await;
+    }
+    client.pump(Duration::from_secs(2)).await;
+    let (sent, saved) = (client.sent - before, client.saved.saturating_sub(before));
+    eprintln!("{sent} updates sent, {saved} acknowledged before the disk filled");
+    assert!(saved >= 1 && saved < sent, "{saved} of {sent} acknowledged");
+    assert!(client.closed.is_none(), "the writer stays connected");
+    // Shutting down with updates it cannot store: it says so and exits.
+    drop(client);
+    assert_eq!(server.terminate(), Some(0));
+
+    // With room on the disk again, every acknowledged update is there.
+    let server = Server::start(dir.path(), &[]);
+    let reader = Client::connect(&server.ws("full", "")).await;
+    let stored = reader.text();
+    assert!(
+        stored.len() >= saved as usize * chunk.len(),
+        "{} bytes",
+        stored.len()
+    );
+    assert!(
+        text.starts_with(&stored),
+        "what is stored is a prefix of what was sent"
     );
 }

@@ -379,6 +379,12 @@ impl Actor {
             ));
             conn.dropped.cancel();
         }
-        info!(revision = self.next_seq - 1, "saved at shutdown");
+        match self.unsaved.len() {
+            0 => info!(revision = self.next_seq - 1, "saved at shutdown"),
+            n => error!(
+                updates = n,
+                "the store kept failing: updates never acknowledged are lost at shutdown"
+            ),
+        }
     }
 }
