@@ -1,37 +1,23 @@
 // Two people in one document: concurrent typing, formatting, chat, cursors.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import {
-  cleanup, createDoc, editor, editorText, eventually, focusEnd, launchBrowser, openPage,
-  screenshotPath, startServer, tempDataDir, waitForEditorText, waitForStatus
+  createDoc, editor, editorText, eventually, focusEnd, screenshotPath, testSession,
+  waitForEditorText, waitForStatus
 } from './lib.mjs'
 
-let dataDir, server, browser
-const pages = []
-
-before(async () => {
-  dataDir = await tempDataDir()
-  server = await startServer(dataDir)
-  browser = await launchBrowser()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (dataDir !== undefined) await cleanup(dataDir)
-})
+const session = testSession()
 
 /** Opens document `id` as a new person and waits until it is connected. */
 async function join (id, name, options) {
-  const page = await openPage(browser, `${server.url}/d/${id}`, { name, ...options })
-  pages.push(page)
+  const page = await session.open(`/d/${id}`, { name, ...options })
   await editor(page).waitFor()
   await waitForStatus(page, 'Saved')
   return page
 }
 
 test('two people typing at once end with the same text', async () => {
-  const id = await createDoc(server, 'Concurrent typing')
+  const id = await createDoc(session.server, 'Concurrent typing')
   const alice = await join(id, 'Alice')
   const bob = await join(id, 'Bob')
   await focusEnd(alice)
@@ -57,7 +43,7 @@ test('two people typing at once end with the same text', async () => {
 })
 
 test('bold text and a heading made by one appear for the other', async () => {
-  const id = await createDoc(server, 'Formatting')
+  const id = await createDoc(session.server, 'Formatting')
   const alice = await join(id, 'Alice')
   const bob = await join(id, 'Bob')
   await focusEnd(alice)
@@ -86,7 +72,7 @@ test('bold text and a heading made by one appear for the other', async () => {
 })
 
 test('a chat message sent by one appears for the other, with an unread count', async () => {
-  const id = await createDoc(server, 'Chat')
+  const id = await createDoc(session.server, 'Chat')
   const alice = await join(id, 'Alice')
   const bob = await join(id, 'Bob')
   await alice.locator('button.chat-toggle').click()
@@ -102,7 +88,7 @@ test('a chat message sent by one appears for the other, with an unread count', a
 })
 
 test('who is here lists both people, and cursors show up in screenshots', async () => {
-  const id = await createDoc(server, 'Cursors')
+  const id = await createDoc(session.server, 'Cursors')
   const alice = await join(id, 'Alice')
   const bob = await join(id, 'Bob')
   await focusEnd(alice)
@@ -130,7 +116,7 @@ test('who is here lists both people, and cursors show up in screenshots', async 
 })
 
 test('markdown shortcuts, undo and redo, and a new name reach the other person', async () => {
-  const id = await createDoc(server, 'Shortcuts')
+  const id = await createDoc(session.server, 'Shortcuts')
   const alice = await join(id, 'Alice')
   const bob = await join(id, 'Bob')
   await focusEnd(alice)
@@ -176,7 +162,7 @@ test('markdown shortcuts, undo and redo, and a new name reach the other person',
 })
 
 test('every button has an accessible name', async () => {
-  const page = pages[0]
+  const page = session.pages[0]
   const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, summary, input, select')]
     .filter((el) => (el.getAttribute('aria-label') ?? el.labels?.[0]?.textContent ?? '').trim() === '')
     .map((el) => el.outerHTML.slice(0, 80)))
@@ -184,5 +170,5 @@ test('every button has an accessible name', async () => {
 })
 
 test('no page logged an error', () => {
-  for (const page of pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+  for (const page of session.pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
 })

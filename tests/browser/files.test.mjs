@@ -2,32 +2,12 @@
 // and import on the home page by file picker and by drag and drop.
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import {
-  cleanup, createDoc, editor, focusEnd, launchBrowser, openPage, screenshotPath, startServer,
-  tempDataDir, waitForEditorText, waitForStatus
+  createDoc, editor, focusEnd, screenshotPath, testSession, waitForEditorText, waitForStatus
 } from './lib.mjs'
 
-let dataDir, server, browser
-const pages = []
-
-before(async () => {
-  dataDir = await tempDataDir()
-  server = await startServer(dataDir)
-  browser = await launchBrowser()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (dataDir !== undefined) await cleanup(dataDir)
-})
-
-async function open (path, options) {
-  const page = await openPage(browser, `${server.url}${path}`, options)
-  pages.push(page)
-  return page
-}
+const session = testSession()
 
 /** Opens the export menu and downloads `label`; resolves to the download. */
 async function download (page, label) {
@@ -40,8 +20,8 @@ async function download (page, label) {
 }
 
 test('the export menu downloads Markdown with the text, and a PDF', async () => {
-  const id = await createDoc(server, 'Field notes, week 3')
-  const page = await open(`/d/${id}`, { name: 'Ada' })
+  const id = await createDoc(session.server, 'Field notes, week 3')
+  const page = await session.open(`/d/${id}`, { name: 'Ada' })
   await editor(page).waitFor()
   await waitForStatus(page, 'Saved')
   await focusEnd(page)
@@ -64,7 +44,7 @@ test('the export menu downloads Markdown with the text, and a PDF', async () => 
 })
 
 test('importing a Markdown file by the file picker opens it in the editor', async () => {
-  const page = await open('/', { name: 'Ada' })
+  const page = await session.open('/', { name: 'Ada' })
   const markdown = '# Results of the trial\n\nThe dye turned **deep blue** within a minute.\n'
   await page.locator('#import-file').setInputFiles({
     name: 'Trial results.md', mimeType: 'text/markdown', buffer: Buffer.from(markdown)
@@ -78,7 +58,7 @@ test('importing a Markdown file by the file picker opens it in the editor', asyn
 })
 
 test('a dropped HTML file lists what was degraded, then opens', async () => {
-  const page = await open('/', { name: 'Ada', viewport: { width: 390, height: 844 } })
+  const page = await session.open('/', { name: 'Ada', viewport: { width: 390, height: 844 } })
   const html = '<h2>Budget</h2><p>Costs <em>so far</em>:</p><table><tr><td>Rope</td><td>12</td></tr></table>'
   const dataTransfer = await page.evaluateHandle((content) => {
     const transfer = new DataTransfer()
@@ -99,16 +79,16 @@ test('a dropped HTML file lists what was degraded, then opens', async () => {
 })
 
 test('a file of another kind is refused without creating anything', async () => {
-  const page = await open('/')
-  const before = await (await fetch(`${server.url}/api/v1/docs`)).json()
+  const page = await session.open('/')
+  const before = await (await fetch(`${session.server.url}/api/v1/docs`)).json()
   await page.locator('#import-file').setInputFiles({
     name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47])
   })
   await page.locator('.error', { hasText: 'photo.png is not a Markdown, text or HTML file.' }).waitFor()
-  const afterwards = await (await fetch(`${server.url}/api/v1/docs`)).json()
+  const afterwards = await (await fetch(`${session.server.url}/api/v1/docs`)).json()
   assert.equal(afterwards.length, before.length)
 })
 
 test('no page logged an error', () => {
-  for (const page of pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+  for (const page of session.pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
 })

@@ -3,20 +3,15 @@
 // members; an editor writes in it; a viewer reads it live but cannot change it.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import {
-  api, cleanup, editor, editorText, eventually, focusEnd, launchBrowser, openPage, screenshotPath,
-  startServer, tempDataDir, waitForEditorText, waitForStatus
+  api, editor, editorText, eventually, focusEnd, screenshotPath, testSession,
+  waitForEditorText, waitForStatus
 } from './lib.mjs'
 
 const ADMIN = randomBytes(24).toString('hex')
-let dataDir, server, browser, group, teacher, writer, viewer, handout
-const pages = []
-
-before(async () => {
-  dataDir = await tempDataDir()
-  server = await startServer(dataDir, 0, ['--admin-token', ADMIN])
-  browser = await launchBrowser()
+let group, teacher, writer, viewer, handout
+const session = testSession(['--admin-token', ADMIN], async ({ server }) => {
   group = await api(server, 'POST', '/groups', { name: 'Class 4B' }, ADMIN)
   const add = (name, role) => api(server, 'POST', `/groups/${group.id}/members`, { name, role }, ADMIN)
   teacher = await add('Ms Rivera', 'teacher')
@@ -25,16 +20,9 @@ before(async () => {
   handout = await api(server, 'POST', '/docs', { title: 'Handout', group: group.id }, ADMIN)
 })
 
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (dataDir !== undefined) await cleanup(dataDir)
-})
-
 /** Opens a member's sign-in link in a fresh browser context. */
 async function signIn (member, options) {
-  const page = await openPage(browser, `${server.url}${member.link}`, { name: member.name, ...options })
-  pages.push(page)
+  const page = await session.open(member.link, { name: member.name, ...options })
   await page.locator('[data-testid="group-role"]:not([hidden])').waitFor()
   return page
 }
@@ -71,7 +59,7 @@ test('the teacher\'s link shows the group, its members and documents; the teache
   assert.equal(await page.locator('button[aria-label="Remove Ms Rivera"]').count(), 0)
 
   // Add a member, copy their link, then remove them.
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: session.server.url })
   await page.locator('#member-name').fill('Dana')
   await page.locator('#member-role').selectOption('viewer')
   await page.locator('button', { hasText: 'Add member' }).click()
@@ -79,13 +67,13 @@ test('the teacher\'s link shows the group, its members and documents; the teache
   await page.locator('button[aria-label="Copy sign-in link of Dana"]').click()
   await page.locator('button[aria-label="Copy sign-in link of Dana"]', { hasText: 'Copied' }).waitFor()
   const copied = await page.evaluate(() => navigator.clipboard.readText())
-  assert.match(copied, new RegExp(`^${server.url}/g/${group.id}\\?token=q1\\.`))
-  const dana = (await api(server, 'GET', `/groups/${group.id}/members`, undefined, ADMIN)).members.find((m) => m.name === 'Dana')
-  assert.equal(copied, `${server.url}${dana.link}`)
+  assert.match(copied, new RegExp(`^${session.server.url}/g/${group.id}\\?token=q1\\.`))
+  const dana = (await api(session.server, 'GET', `/groups/${group.id}/members`, undefined, ADMIN)).members.find((m) => m.name === 'Dana')
+  assert.equal(copied, `${session.server.url}${dana.link}`)
   acceptNextDialog(page)
   await page.locator('button[aria-label="Remove Dana"]').click()
   await eventually(async () => assert.equal(await page.locator('.members li', { hasText: 'Dana' }).count(), 0))
-  const afterRemoval = (await api(server, 'GET', `/groups/${group.id}/members`, undefined, ADMIN)).members
+  const afterRemoval = (await api(session.server, 'GET', `/groups/${group.id}/members`, undefined, ADMIN)).members
   assert.equal(afterRemoval.find((m) => m.name === 'Dana').revoked, true)
 
   await page.setViewportSize({ width: 390, height: 844 })
@@ -104,17 +92,17 @@ test('the teacher\'s link shows the group, its members and documents; the teache
   await page.locator('.more-menu summary').click()
   assert.equal(await page.locator('.more-menu button', { hasText: 'Delete document' }).isVisible(), true)
   assert.equal(await page.locator('.more-menu a', { hasText: 'Insights' }).isVisible(), true)
-  const info = await api(server, 'GET', `/docs/${essayId}`, undefined, ADMIN)
+  const info = await api(session.server, 'GET', `/docs/${essayId}`, undefined, ADMIN)
   assert.equal(info.group, group.id)
   assert.equal(info.title, 'Essay plan')
 
   // Delete the handout from the group page.
-  await page.goto(`${server.url}/g/${group.id}`)
+  await page.goto(`${session.server.url}/g/${group.id}`)
   await page.locator('.group-docs a', { hasText: 'Essay plan' }).waitFor()
   acceptNextDialog(page)
   await page.locator('button[aria-label="Delete Handout"]').click()
   await eventually(async () => assert.equal(await page.locator('.group-docs a', { hasText: 'Handout' }).count(), 0))
-  await assert.rejects(api(server, 'GET', `/docs/${handout.id}`, undefined, ADMIN), /410/)
+  await assert.rejects(api(session.server, 'GET', `/docs/${handout.id}`, undefined, ADMIN), /410/)
 })
 
 test('an editor writes, a viewer reads live but cannot change anything', async () => {
@@ -124,7 +112,7 @@ test('an editor writes, a viewer reads live but cannot change anything', async (
   assert.equal(await sam.locator('.members').count(), 0, 'only teachers see the members')
   assert.equal(await sam.locator('button', { hasText: 'Delete' }).count(), 0)
   await sam.locator('.group-docs a', { hasText: 'Essay plan' }).click()
-  await sam.waitForURL(`${server.url}/d/${essayId}`)
+  await sam.waitForURL(`${session.server.url}/d/${essayId}`)
   await editor(sam).waitFor()
   await waitForStatus(sam, 'Saved')
   await sam.locator('[data-testid="access"]', { hasText: 'Editor' }).waitFor()
@@ -135,7 +123,7 @@ test('an editor writes, a viewer reads live but cannot change anything', async (
   vic = await signIn(viewer)
   assert.equal(await vic.locator('[data-testid="group-role"]').textContent(), 'Viewer (read-only)')
   await vic.locator('.group-docs a', { hasText: 'Essay plan' }).click()
-  await vic.waitForURL(`${server.url}/d/${essayId}`)
+  await vic.waitForURL(`${session.server.url}/d/${essayId}`)
   await waitForEditorText(vic, 'Sam wrote the first line.')
   await vic.locator('[data-testid="access"]', { hasText: 'Read-only' }).waitFor()
   assert.equal(await editor(vic).getAttribute('contenteditable'), 'false')
@@ -165,7 +153,7 @@ test('an editor writes, a viewer reads live but cannot change anything', async (
   await sam.keyboard.type('A second line, live.')
   await waitForEditorText(vic, 'A second line, live.')
   assert.ok(!(await editorText(sam)).includes('VIEWER'))
-  const md = await (await fetch(`${server.url}/api/v1/docs/${essayId}/export/md?token=${teacher.token}`)).text()
+  const md = await (await fetch(`${session.server.url}/api/v1/docs/${essayId}/export/md?token=${teacher.token}`)).text()
   assert.ok(!md.includes('VIEWER') && md.includes('A second line, live.'), md)
 
   // Viewers read the chat but have no message box.
@@ -181,30 +169,29 @@ test('an editor writes, a viewer reads live but cannot change anything', async (
 
 test('a removed viewer is told so; a document the teacher deletes stays deleted for those who had it open', async () => {
   assert.ok(sam && vic, 'the previous test opened the essay')
-  await api(server, 'DELETE', `/groups/${group.id}/members/${viewer.member_id}`, undefined, ADMIN)
+  await api(session.server, 'DELETE', `/groups/${group.id}/members/${viewer.member_id}`, undefined, ADMIN)
   await vic.locator('.access-notice', { hasText: 'Your access was removed' }).waitFor()
 
   // Sam's page is told by the closing connection or, if it was reconnecting
   // just then, by the API after the refused handshake (which Chromium logs).
   sam.expectedErrors.push(/Unexpected response code: 410/, /status of 410/)
-  await teacherPage.goto(`${server.url}/d/${essayId}`)
+  await teacherPage.goto(`${session.server.url}/d/${essayId}`)
   await waitForEditorText(teacherPage, 'A second line, live.')
   await teacherPage.locator('.more-menu summary').click()
   acceptNextDialog(teacherPage)
   await teacherPage.locator('.more-menu button', { hasText: 'Delete document' }).click()
-  await teacherPage.waitForURL(`${server.url}/g/${group.id}`)
+  await teacherPage.waitForURL(`${session.server.url}/g/${group.id}`)
   await teacherPage.locator('.group-docs + p', { hasText: 'No documents yet' }).waitFor()
   await sam.locator('.access-notice', { hasText: 'This document was deleted' }).waitFor()
   assert.equal(await editor(sam).getAttribute('contenteditable'), 'false')
   // Sam's page does not reconnect and write the document back.
   await new Promise((resolve) => setTimeout(resolve, 2000))
-  await assert.rejects(api(server, 'GET', `/docs/${essayId}`, undefined, ADMIN), /410/)
+  await assert.rejects(api(session.server, 'GET', `/docs/${essayId}`, undefined, ADMIN), /410/)
 
   // An old link to the deleted document says so and stops trying.
-  const late = await openPage(browser, `${server.url}/d/${essayId}`, {
+  const late = await session.open(`/d/${essayId}`, {
     name: 'Sam', token: writer.token, expectedErrors: [/Unexpected response code: 410/, /status of 410/]
   })
-  pages.push(late)
   await late.locator('.access-notice', { hasText: 'This document was deleted' }).waitFor()
   assert.equal(await editor(late).getAttribute('contenteditable'), 'false')
   const refused = () => late.expectedSeen.filter((text) => /Unexpected response code/.test(text)).length
@@ -215,12 +202,11 @@ test('a removed viewer is told so; a document the teacher deletes stays deleted 
 })
 
 test('without a token the group page says how to sign in', async () => {
-  const page = await openPage(browser, `${server.url}/g/${group.id}`)
-  pages.push(page)
+  const page = await session.open(`/g/${group.id}`)
   page.expectedErrors.push(/401/)
   await page.locator('[role="alert"]', { hasText: 'not signed in' }).waitFor()
 })
 
 test('no page logged an error', () => {
-  for (const page of pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+  for (const page of session.pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
 })

@@ -1,29 +1,15 @@
 // The home page: create a document from a template, find it among the recent
 // ones, open one by link; the history and insights routes render.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import {
-  cleanup, editor, eventually, launchBrowser, openPage, screenshotPath, startServer, tempDataDir, waitForStatus
+  editor, eventually, screenshotPath, testSession, waitForStatus
 } from './lib.mjs'
 
-let dataDir, server, browser
-const pages = []
-
-before(async () => {
-  dataDir = await tempDataDir()
-  server = await startServer(dataDir)
-  browser = await launchBrowser()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (dataDir !== undefined) await cleanup(dataDir)
-})
+const session = testSession()
 
 test('create a document from the home page, then find it among recent ones', async () => {
-  const page = await openPage(browser, `${server.url}/`)
-  pages.push(page)
+  const page = await session.open('/')
   await page.locator('#new-title').fill('Lab report, group 4')
   await page.locator('#new-template').selectOption('project-report')
   await page.screenshot({ path: await screenshotPath('home') })
@@ -40,32 +26,31 @@ test('create a document from the home page, then find it among recent ones', asy
   const exports = await page.locator('.export-menu a').evaluateAll((links) => links.map((a) => a.getAttribute('href')))
   assert.deepEqual(exports, ['md', 'html', 'txt', 'json', 'docx', 'pdf'].map((f) => `/api/v1/docs/${id}/export/${f}`))
 
-  await page.goto(`${server.url}/`)
+  await page.goto(`${session.server.url}/`)
   const recent = page.locator('.recent a', { hasText: 'Lab report, group 4' })
   await recent.waitFor()
   assert.equal(await recent.getAttribute('href'), `/d/${id}`)
 
   // Open by pasting a link.
-  await page.locator('#open-ref').fill(`${server.url}/d/${id}`)
+  await page.locator('#open-ref').fill(`${session.server.url}/d/${id}`)
   await page.locator('button[aria-label="Open document"]').click()
-  await page.waitForURL(`${server.url}/d/${id}`)
+  await page.waitForURL(`${session.server.url}/d/${id}`)
   await waitForStatus(page, 'Saved')
 
   for (const sub of ['history', 'insights']) {
-    await page.goto(`${server.url}/d/${id}/${sub}`)
+    await page.goto(`${session.server.url}/d/${id}/${sub}`)
     await page.locator('h1').waitFor()
     assert.match(await page.locator('h1').textContent(), /History|Insights/)
   }
 })
 
 test('a token in the address is kept and removed from the address bar', async () => {
-  const page = await openPage(browser, `${server.url}/?token=abc123`)
-  pages.push(page)
+  const page = await session.open('/?token=abc123')
   await page.locator('#new-title').waitFor()
   assert.equal(new URL(page.url()).search, '')
   assert.equal(await page.evaluate(() => window.localStorage.getItem('quire.token')), 'abc123')
 })
 
 test('no page logged an error', () => {
-  for (const page of pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+  for (const page of session.pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
 })

@@ -2,35 +2,17 @@
 // follows new edits; the history slider shows earlier revisions and plays;
 // author colours in the editor follow the server's authorship record.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import {
-  cleanup, createDoc, editor, eventually, focusEnd, launchBrowser, openPage,
-  screenshotPath, startServer, tempDataDir, waitForEditorText, waitForStatus
+  createDoc, editor, eventually, focusEnd, screenshotPath, testSession, waitForEditorText,
+  waitForStatus
 } from './lib.mjs'
 
-let dataDir, server, browser, id, alice, bob
-const pages = []
-
-before(async () => {
-  dataDir = await tempDataDir()
-  server = await startServer(dataDir)
-  browser = await launchBrowser()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (dataDir !== undefined) await cleanup(dataDir)
-})
-
-async function open (path, options) {
-  const page = await openPage(browser, `${server.url}${path}`, options)
-  pages.push(page)
-  return page
-}
+const session = testSession()
+let id, alice, bob
 
 async function api (path) {
-  const response = await fetch(`${server.url}/api/v1${path}`)
+  const response = await fetch(`${session.server.url}/api/v1${path}`)
   assert.equal(response.status, 200, `GET ${path}`)
   return path.includes('/export/') ? response.text() : response.json()
 }
@@ -51,15 +33,15 @@ const ALICE_TEXT = 'The quick brown fox.'
 const BOB_TEXT = ' Bob adds this.'
 
 test('two people write; insights lists each with the right numbers', async () => {
-  id = await createDoc(server, 'Group essay')
-  alice = await open(`/d/${id}`, { name: 'Alice' })
+  id = await createDoc(session.server, 'Group essay')
+  alice = await session.open(`/d/${id}`, { name: 'Alice' })
   await editor(alice).waitFor()
   await waitForStatus(alice, 'Saved')
   await focusEnd(alice)
   await alice.keyboard.type(ALICE_TEXT, { delay: 10 })
   await waitForStatus(alice, 'Saved')
 
-  bob = await open(`/d/${id}`, { name: 'Bob' })
+  bob = await session.open(`/d/${id}`, { name: 'Bob' })
   await waitForEditorText(bob, ALICE_TEXT)
   await waitForStatus(bob, 'Saved')
   await focusEnd(bob)
@@ -70,7 +52,7 @@ test('two people write; insights lists each with the right numbers', async () =>
   await waitForEditorText(alice, `The quick brown ${BOB_TEXT}`)
   await waitForStatus(bob, 'Saved')
 
-  const teacher = await open(`/d/${id}/insights`)
+  const teacher = await session.open(`/d/${id}/insights`)
   const a = await authorRow(teacher, 'Alice')
   const b = await authorRow(teacher, 'Bob')
   assert.deepEqual([a.present, a.inserted, a.deleted], [16, 20, 0])
@@ -105,7 +87,7 @@ test('two people write; insights lists each with the right numbers', async () =>
   assert.equal(await teacher.locator('[data-testid="authored"]').getAttribute('sandbox'), 'allow-same-origin allow-popups allow-popups-to-escape-sandbox')
   await teacher.screenshot({ path: await screenshotPath('insights'), fullPage: true })
 
-  const phone = await open(`/d/${id}/insights`, { viewport: { width: 390, height: 844 } })
+  const phone = await session.open(`/d/${id}/insights`, { viewport: { width: 390, height: 844 } })
   await authorRow(phone, 'Alice')
   await phone.screenshot({ path: await screenshotPath('insights-phone'), fullPage: true })
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
@@ -123,7 +105,7 @@ test('the history slider shows an earlier revision, and play advances', async ()
   const rev = history.filter((item) => item.name === 'Alice' && item.inserted > 0)[4].rev
   assert.equal((await api(`/docs/${id}/export/txt?rev=${rev}`)).trim(), 'The q')
 
-  const page = await open(`/d/${id}/history`)
+  const page = await session.open(`/d/${id}/history`)
   const label = page.locator('[data-testid="rev-label"]')
   await eventually(async () => assert.equal(await label.innerText(), `Revision ${history.length} of ${history.length}`))
   const doc = page.frameLocator('[data-testid="revision-doc"]')
@@ -153,7 +135,7 @@ test('the history slider shows an earlier revision, and play advances', async ()
   await page.screenshot({ path: await screenshotPath('history') })
 
   // An address with ?rev= opens that revision.
-  const direct = await open(`/d/${id}/history?rev=${rev}`, { viewport: { width: 390, height: 844 } })
+  const direct = await session.open(`/d/${id}/history?rev=${rev}`, { viewport: { width: 390, height: 844 } })
   await eventually(async () => assert.equal((await direct.frameLocator('[data-testid="revision-doc"]').locator('main p').innerText()).trim(), 'The q'))
   await direct.screenshot({ path: await screenshotPath('history-phone') })
   const overflow = await direct.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
@@ -181,7 +163,7 @@ test('author colours in the editor tint each person\'s text and follow new edits
 })
 
 test('every control on the insights and history pages has an accessible name', async () => {
-  for (const page of pages.filter((p) => /\/(insights|history)/.test(p.url()))) {
+  for (const page of session.pages.filter((p) => /\/(insights|history)/.test(p.url()))) {
     const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, summary, input, select, iframe')]
       .filter((el) => (el.getAttribute('aria-label') ?? el.getAttribute('title') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim() === '')
       .map((el) => el.outerHTML.slice(0, 80)))
@@ -190,5 +172,5 @@ test('every control on the insights and history pages has an accessible name', a
 })
 
 test('no page logged an error', () => {
-  for (const page of pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+  for (const page of session.pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
 })

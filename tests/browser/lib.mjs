@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { after, before } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 
@@ -210,4 +211,38 @@ export async function screenshotPath (name) {
 /** Removes a temporary directory. */
 export function cleanup (dir) {
   return rm(dir, { recursive: true, force: true })
+}
+
+/**
+ * The server and browser of one test file: a data directory, `quire serve`
+ * with `serverArgs` and Chromium start before its tests, and stop (the
+ * directory removed) after them; then `setup(session)`, if given, runs.
+ * `pages` collects what `open` opened, for the file's closing check of
+ * console errors; `server` may be replaced, as after a restart.
+ */
+export function testSession (serverArgs = [], setup = async () => {}) {
+  const session = {
+    dataDir: undefined,
+    server: undefined,
+    browser: undefined,
+    pages: [],
+    /** Opens `path` on the server in a new browser context. */
+    async open (pagePath, options) {
+      const page = await openPage(session.browser, `${session.server.url}${pagePath}`, options)
+      session.pages.push(page)
+      return page
+    }
+  }
+  before(async () => {
+    session.dataDir = await tempDataDir()
+    session.server = await startServer(session.dataDir, 0, serverArgs)
+    session.browser = await launchBrowser()
+    await setup(session)
+  })
+  after(async () => {
+    await session.browser?.close()
+    await session.server?.stop()
+    if (session.dataDir !== undefined) await cleanup(session.dataDir)
+  })
+  return session
 }

@@ -2,10 +2,10 @@
 // SIGKILL and a restart on the same data directory and port, saved text is
 // there and an open page reconnects by itself, merging what was typed offline.
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import {
-  cleanup, createDoc, editor, editorText, focusEnd, launchBrowser, openPage,
-  startServer, tempDataDir, waitForEditorText, waitForStatus
+  createDoc, editor, editorText, focusEnd, startServer, testSession, waitForEditorText,
+  waitForStatus
 } from './lib.mjs'
 
 // Chromium itself logs a reconnection attempt that finds the server down; the
@@ -16,24 +16,10 @@ const SERVER_DOWN = [
   /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/
 ]
 
-let dataDir, server, browser
-const pages = []
-
-before(async () => {
-  dataDir = await tempDataDir()
-  server = await startServer(dataDir)
-  browser = await launchBrowser()
-})
-
-after(async () => {
-  await browser?.close()
-  await server?.stop()
-  if (dataDir !== undefined) await cleanup(dataDir)
-})
+const session = testSession()
 
 async function join (id, name) {
-  const page = await openPage(browser, `${server.url}/d/${id}`, { name })
-  pages.push(page)
+  const page = await session.open(`/d/${id}`, { name })
   await editor(page).waitFor()
   await waitForStatus(page, 'Saved')
   return page
@@ -41,7 +27,7 @@ async function join (id, name) {
 
 test('saved text survives a crash and an open page reconnects by itself', async () => {
   // Written, saved, and closed: only the server has this document afterwards.
-  const closedDoc = await createDoc(server, 'Closed before the crash')
+  const closedDoc = await createDoc(session.server, 'Closed before the crash')
   const writer = await join(closedDoc, 'Wendy')
   await focusEnd(writer)
   await writer.keyboard.type('Stored on disk before the crash.')
@@ -49,21 +35,21 @@ test('saved text survives a crash and an open page reconnects by itself', async 
   await writer.context().close()
 
   // Open during the crash.
-  const openDoc = await createDoc(server, 'Open during the crash')
+  const openDoc = await createDoc(session.server, 'Open during the crash')
   const alice = await join(openDoc, 'Alice')
   await focusEnd(alice)
   await alice.keyboard.type('Typed before the crash.')
   await waitForStatus(alice, 'Saved')
   alice.expectedErrors.push(...SERVER_DOWN)
 
-  const port = server.port
-  await server.kill()
+  const port = session.server.port
+  await session.server.kill()
   await waitForStatus(alice, 'Offline')
   await alice.keyboard.press('Enter')
   await alice.keyboard.type('Typed while offline.')
   assert.equal(await alice.locator('[data-testid="status"]').textContent(), 'Offline')
 
-  server = await startServer(dataDir, port)
+  session.server = await startServer(session.dataDir, port)
 
   // The document nobody had open comes back from disk.
   const reader = await join(closedDoc, 'Rita')
@@ -88,9 +74,9 @@ test('saved text survives a crash and an open page reconnects by itself', async 
   assert.equal(await editorText(alice), await editorText(bob))
 })
 
-test('no page logged an error, apart from Chromium\'s while the server was down', (t) => {
-  for (const page of pages) {
+test('no page logged an error, apart from Chromium\'s while the session.server was down', (t) => {
+  for (const page of session.pages) {
     assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
-    for (const text of page.expectedSeen) t.diagnostic(`while the server was down: ${text}`)
+    for (const text of page.expectedSeen) t.diagnostic(`while the session.server was down: ${text}`)
   }
 })
