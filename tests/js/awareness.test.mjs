@@ -1,25 +1,14 @@
 // Awareness (presence): states reach the others, vanish when a client leaves,
 // and a lone idle client is never dropped.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { Server, Client, Y, docId, waitFor, sleep, rawSocket } from './lib.mjs'
+import { sharedServer, Y, docId, waitFor, sleep, rawSocket } from './lib.mjs'
 
-let server
-const clients = []
-before(async () => { server = await Server.create() })
-after(async () => {
-  for (const c of clients) c.destroy()
-  if (server) await server.dispose()
-})
-
-function client (room, options) {
-  const c = new Client(server, room, options)
-  clients.push(c)
-  return c
-}
+const shared = sharedServer()
+const { client } = shared
 
 /** The awareness state `observer` holds for `subject`, or undefined. */
 function stateOf (observer, subject) {
@@ -78,7 +67,7 @@ test('QueryAwareness is answered with the current states', async () => {
   await a.synced()
   a.provider.awareness.setLocalStateField('user', { name: 'Queried' })
   await sleep(200)
-  const raw = await rawSocket(server, room)
+  const raw = await rawSocket(shared.server, room)
   try {
     await sleep(200)
     raw.messages.length = 0
@@ -112,14 +101,14 @@ test('a lone idle client stays connected past y-websocket\'s 30 s silence timeou
   lone.provider.awareness.setLocalStateField('user', { name: 'Patient' })
   // A connection that announces a state once and then says nothing (its
   // websocket still answers pings): the server drops the state after 30 s.
-  const ghost = await rawSocket(server, room)
+  const ghost = await rawSocket(shared.server, room)
   const ghostAwareness = new awarenessProtocol.Awareness(new Y.Doc())
   ghostAwareness.setLocalStateField('user', { name: 'Ghost' })
   const ghostUpdate = awarenessProtocol.encodeAwarenessUpdate(ghostAwareness, [ghostAwareness.clientID])
   ghostAwareness.destroy()
   ghost.send(Uint8Array.from([1, ...(() => { const e = encoding.createEncoder(); encoding.writeVarUint8Array(e, ghostUpdate); return encoding.toUint8Array(e) })()]))
   await waitFor(() => lone.provider.awareness.getStates().get(ghostAwareness.clientID)?.user?.name === 'Ghost')
-  const early = await rawSocket(server, room)
+  const early = await rawSocket(shared.server, room)
   await waitFor(() => rawAwareness(early).get(ghostAwareness.clientID)?.user?.name === 'Ghost',
     { message: 'a joiner was not sent the ghost\'s fresh state' })
   early.terminate()
@@ -137,7 +126,7 @@ test('a lone idle client stays connected past y-websocket\'s 30 s silence timeou
   assert.ok(received >= 2, `only ${received} messages in 35 s; the client renews awareness every 15 s`)
 
   // A joiner now gets the renewed state and not the stale one.
-  const late = await rawSocket(server, room)
+  const late = await rawSocket(shared.server, room)
   try {
     await waitFor(() => rawAwareness(late).get(lone.doc.clientID)?.user?.name === 'Patient',
       { message: 'a joiner was not sent the idle client\'s renewed state' })

@@ -1,25 +1,13 @@
 // Co-editing with stock Yjs clients: concurrent edits converge, late joiners
 // receive everything, offline edits merge on reconnect.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  Server, Client, Y, docId, converged, waitFor, sleep, prng, testSeed, withSeed, appendParagraph
+  Server, sharedServer, Client, Y, docId, converged, waitFor, sleep, prng, testSeed, withSeed, appendParagraph
 } from './lib.mjs'
 
-let server
-const clients = []
-
-before(async () => { server = await Server.create() })
-after(async () => {
-  for (const c of clients) c.destroy()
-  if (server) await server.dispose()
-})
-
-function client (room, options) {
-  const c = new Client(server, room, options)
-  clients.push(c)
-  return c
-}
+const shared = sharedServer()
+const { client } = shared
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'quire', 'yjs', 'group', 'notes', 'Ünïcode', '日本語', '🙂']
 const MARKS = [{ strong: true }, { em: true }, { code: true }, { strike: true }, { underline: true },
@@ -124,7 +112,7 @@ test('three or more clients editing concurrently converge (seeded)', async (t) =
     await converged([...peers, fresh])
     assert.equal(fresh.text(), text)
     // And its plain-text export holds every paragraph's text.
-    const txt = await server.export(room, 'txt')
+    const txt = await shared.server.export(room, 'txt')
     for (const t of texts(peers[0].fragment)) {
       const plain = t.toDelta().map((d) => d.insert).join('')
       if (plain.trim() !== '') assert.ok(txt.includes(plain.trim()), `export lacks ${JSON.stringify(plain)}:\n${txt}`)

@@ -2,19 +2,13 @@
 // authors append, type, paste, delete and format in each other's text, remove
 // whole blocks, and one at a time goes offline and edits while the others
 // append. The seed is printed; QUIRE_SEED=N repeats a run.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { yXmlFragmentToProsemirrorJSON } from 'y-prosemirror'
-import { Server, Client, Y, authorSecret, waitFor, prng, testSeed, withSeed } from './lib.mjs'
+import { sharedServer, Client, Y, authorSecret, waitFor, prng, testSeed, withSeed } from './lib.mjs'
 import { Truth, normalize, checkContributions, settle, appendBlock, typeInto, textOf, offlineNet } from './truth.mjs'
 
-let server
-const clients = []
-before(async () => { server = await Server.create() })
-after(async () => {
-  for (const c of clients) c.destroy()
-  if (server) await server.dispose()
-})
+const shared = sharedServer()
 
 const ALPHABETS = {
   Alice: 'abcdefghijklm',
@@ -33,13 +27,13 @@ test('a random session of three authors matches the truth', async (t) => {
   t.diagnostic(`seed ${seed}`)
   await withSeed(seed, async () => {
     const rng = prng(seed)
-    const room = await server.createDoc({ title: 'Random' })
+    const room = await shared.server.createDoc({ title: 'Random' })
     const truth = new Truth()
     const authors = Object.keys(ALPHABETS).map((name) => {
       // gc off, so that offlineNet can see what was deleted offline.
-      const c = new Client(server, room, { author: authorSecret(), name, acks: true, doc: new Y.Doc({ gc: false }) })
+      const c = new Client(shared.server, room, { author: authorSecret(), name, acks: true, doc: new Y.Doc({ gc: false }) })
       c.name = name
-      clients.push(c)
+      shared.clients.push(c)
       return c
     })
     await Promise.all(authors.map((c) => c.synced()))
@@ -118,9 +112,9 @@ test('a random session of three authors matches the truth', async (t) => {
     if (offline !== null) await reconnect()
     await settle(authors)
 
-    const contributions = await (await server.fetch(`/api/v1/docs/${room}/contributions`)).json()
+    const contributions = await (await shared.server.fetch(`/api/v1/docs/${room}/contributions`)).json()
     checkContributions(contributions, truth, authors[0].fragment, authors, started)
-    const exported = await (await server.fetch(`/api/v1/docs/${room}/export/json?rev=${contributions.revision}`)).json()
+    const exported = await (await shared.server.fetch(`/api/v1/docs/${room}/export/json?rev=${contributions.revision}`)).json()
     assert.deepEqual(normalize(exported), normalize(yXmlFragmentToProsemirrorJSON(authors[0].fragment)))
   })
 })

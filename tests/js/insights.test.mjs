@@ -2,28 +2,17 @@
 // other's text, go offline and come back; the contributions API's present,
 // inserted and deleted counts equal what the clients did, exactly; a forged
 // update changes nothing; every recorded revision exports as it was.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { yXmlFragmentToProsemirrorJSON } from 'y-prosemirror'
-import { Server, Client, authorSecret, waitFor, sleep } from './lib.mjs'
+import { sharedServer, authorSecret, waitFor, sleep } from './lib.mjs'
 import { Truth, normalize, blocksText, checkContributions, settle, textAt, textOf, appendBlock, typeInto } from './truth.mjs'
 
-let server
-const clients = []
-before(async () => { server = await Server.create() })
-after(async () => {
-  for (const c of clients) c.destroy()
-  if (server) await server.dispose()
-})
-
-function client (room, options) {
-  const c = new Client(server, room, { acks: true, ...options })
-  clients.push(c)
-  return c
-}
+const shared = sharedServer({ acks: true })
+const { client } = shared
 
 async function getJson (pathname) {
-  const response = await server.fetch(pathname)
+  const response = await shared.server.fetch(pathname)
   const text = await response.text()
   assert.equal(response.status, 200, `GET ${pathname}: ${text}`)
   return JSON.parse(text)
@@ -31,14 +20,14 @@ async function getJson (pathname) {
 
 /** An export of revision `rev`, as text. */
 async function exportAt (room, format, rev) {
-  const response = await server.fetch(`/api/v1/docs/${room}/export/${format}?rev=${rev}`)
+  const response = await shared.server.fetch(`/api/v1/docs/${room}/export/${format}?rev=${rev}`)
   const text = await response.text()
   assert.equal(response.status, 200, `export/${format}?rev=${rev}: ${text}`)
   return text
 }
 
 test('contributions, history and old revisions equal what the clients did', async () => {
-  const room = await server.createDoc({ title: 'Ground truth' })
+  const room = await shared.server.createDoc({ title: 'Ground truth' })
   const truth = new Truth()
   const alice = client(room, { author: authorSecret(), name: 'Alice' })
   const bob = client(room, { author: authorSecret(), name: 'Bob' })
@@ -165,7 +154,7 @@ test('contributions, history and old revisions equal what the clients did', asyn
   const afterForgery = await getJson(`/api/v1/docs/${room}/contributions?bucket=60`)
   assert.deepEqual(afterForgery, beforeForgery)
   assert.ok(!afterForgery.authors.some((a) => a.name === 'Mallory'))
-  assert.ok(!(await server.export(room, 'txt')).includes('FORGED'))
+  assert.ok(!(await shared.server.export(room, 'txt')).includes('FORGED'))
 
   // Every recorded revision exports as the clients had it.
   assert.deepEqual(snapshots.map((s) => s.rev), [...snapshots.map((s) => s.rev)].sort((a, b) => a - b))
@@ -178,7 +167,7 @@ test('contributions, history and old revisions equal what the clients did', asyn
 })
 
 test('a section is named by its heading\'s text, formatting or not', async () => {
-  const room = await server.createDoc({ title: 'Formatted heading' })
+  const room = await shared.server.createDoc({ title: 'Formatted heading' })
   const carol = client(room, { author: authorSecret(), name: 'Carol' })
   carol.name = 'Carol'
   await carol.synced()

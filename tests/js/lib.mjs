@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
+import { after, before } from 'node:test'
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -470,3 +471,26 @@ export function appendParagraph (fragment, text) {
 }
 
 export { Y }
+
+/**
+ * One server for a test file: started before its tests, stopped after them
+ * with every client made by `client` (which adds `defaults` to each client's
+ * options).
+ */
+export function sharedServer (defaults = {}) {
+  const shared = {
+    server: undefined,
+    clients: [],
+    client (room, options) {
+      const c = new Client(shared.server, room, { ...defaults, ...options })
+      shared.clients.push(c)
+      return c
+    }
+  }
+  before(async () => { shared.server = await Server.create() })
+  after(async () => {
+    for (const c of shared.clients) c.destroy()
+    if (shared.server) await shared.server.dispose()
+  })
+  return shared
+}

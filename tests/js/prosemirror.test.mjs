@@ -1,12 +1,12 @@
 // The server's ProseMirror JSON export against npm y-prosemirror's
 // yXmlFragmentToProsemirrorJSON for the same shared document.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Schema, Node } from 'prosemirror-model'
 import { schema as basic } from 'prosemirror-schema-basic'
 import { addListNodes } from 'prosemirror-schema-list'
 import { prosemirrorJSONToYXmlFragment, yXmlFragmentToProsemirrorJSON } from 'y-prosemirror'
-import { Server, Client, Y, docId, waitFor, sleep } from './lib.mjs'
+import { sharedServer, docId, waitFor, sleep } from './lib.mjs'
 
 /** The web client's schema: basic + lists + strike and underline. */
 const schema = new Schema({
@@ -16,19 +16,8 @@ const schema = new Schema({
     .addToEnd('underline', { parseDOM: [{ tag: 'u' }], toDOM: () => ['u', 0] })
 })
 
-let server
-const clients = []
-before(async () => { server = await Server.create() })
-after(async () => {
-  for (const c of clients) c.destroy()
-  if (server) await server.dispose()
-})
-
-function client (room, options) {
-  const c = new Client(server, room, options)
-  clients.push(c)
-  return c
-}
+const shared = sharedServer()
+const { client } = shared
 
 /**
  * A copy of ProseMirror JSON with every `marks` array sorted, so marks compare
@@ -120,7 +109,7 @@ async function assertExportMatches (room, fragment) {
   let exported
   try {
     await waitFor(async () => {
-      exported = normalize(await server.export(room, 'json'))
+      exported = normalize(await shared.server.export(room, 'json'))
       return JSON.stringify(exported) === JSON.stringify(expected)
     }, { timeout: 3000 })
   } catch {
@@ -176,11 +165,11 @@ test('documents the server writes (Markdown import, templates) read the same in 
     '3. three', '4. four', '   - nested', '', '> quoted', '', '```', 'code block', '```', '', '---', '',
     '![alt text](https://example.com/i.png "img")', '', 'hard  ', 'break', ''
   ].join('\n')
-  const imported = await server.createDoc({ title: 'Imported' })
-  const response = await server.fetch(`/api/v1/docs/${imported}/import?format=md`, { method: 'POST', body: markdown })
+  const imported = await shared.server.createDoc({ title: 'Imported' })
+  const response = await shared.server.fetch(`/api/v1/docs/${imported}/import?format=md`, { method: 'POST', body: markdown })
   assert.ok(response.ok, `import: ${response.status} ${await response.text()}`)
   const rooms = [imported]
-  for (const template of ['meeting-notes', 'project-report', 'group-charter']) rooms.push(await server.createDoc({ title: template, template }))
+  for (const template of ['meeting-notes', 'project-report', 'group-charter']) rooms.push(await shared.server.createDoc({ title: template, template }))
   for (const room of rooms) {
     const reader = client(room)
     await reader.synced()

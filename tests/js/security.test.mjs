@@ -1,27 +1,16 @@
 // Hostile connections: writing under another author's Yjs client id is
 // refused, and malformed frames close only the connection that sent them.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
 import {
-  Server, Client, Y, docId, authorSecret, converged, waitFor, sleep, rawSocket, appendParagraph,
+  Server, sharedServer, Client, Y, docId, authorSecret, converged, waitFor, sleep, rawSocket, appendParagraph,
   prng, testSeed, withSeed, tempDataDir
 } from './lib.mjs'
 
-let server
-const clients = []
-before(async () => { server = await Server.create() })
-after(async () => {
-  for (const c of clients) c.destroy()
-  if (server) await server.dispose()
-})
-
-function client (room, options) {
-  const c = new Client(server, room, options)
-  clients.push(c)
-  return c
-}
+const shared = sharedServer()
+const { client } = shared
 
 /** A y-protocols sync frame: `00 kind varUint8Array(payload)`. */
 function syncFrame (kind, payload) {
@@ -82,7 +71,7 @@ test('an update under another author\'s client id is refused and changes nothing
   const fresh = client(room)
   await fresh.synced()
   assert.equal(fresh.text(), before)
-  assert.ok(!(await server.export(room, 'txt')).includes('FORGED'))
+  assert.ok(!(await shared.server.export(room, 'txt')).includes('FORGED'))
 
   // The victim's own next edit (same client id, the clock the forgery used) is accepted.
   victim.fragment.get(0).get(0).insert(0, 'still mine: ')
@@ -106,7 +95,7 @@ for (const [label, kind, author] of [
     const before = await converged([victim, watcher])
 
     const query = author === null ? '' : `?author=${authorSecret()}`
-    const raw = await rawSocket(server, room, query)
+    const raw = await rawSocket(shared.server, room, query)
     raw.send(syncFrame(kind, forgeUpdate(victim, 'FORGED ')))
     await raw.closed
     assert.equal(raw.closeCode, 1008, `closed with ${raw.closeCode} ${raw.closeReason}`)
@@ -130,7 +119,7 @@ test('the same author may write under its client id from a second connection', a
   appendParagraph(first.fragment, 'first tab')
   const watcher = client(room)
   await converged([first, watcher])
-  const raw = await rawSocket(server, room, `?author=${secret}`)
+  const raw = await rawSocket(shared.server, room, `?author=${secret}`)
   raw.send(syncFrame(2, forgeUpdate(first, 'second tab: ')))
   await waitFor(() => watcher.text().includes('second tab: '), { message: 'an update from the same author was refused' })
   assert.equal(raw.closeCode, null)
@@ -197,7 +186,7 @@ test('malformed frames close only the connection that sent them', async (t) => {
     const typing = setInterval(() => { appendParagraph((n++ % 2 ? a : b).fragment, `typed ${n}`) }, 20)
     try {
       for (const [label, frame] of malformedFrames(validFrame, stranger)) {
-        const raw = await rawSocket(server, room)
+        const raw = await rawSocket(shared.server, room)
         raw.send(frame)
         const code = await Promise.race([raw.closed, sleep(5000).then(() => null)])
         assert.ok(code !== null, `${label}: the connection stayed open`)
@@ -209,7 +198,7 @@ test('malformed frames close only the connection that sent them', async (t) => {
       for (let i = 0; i < 30; i++) {
         const header = rng.pick([[0, 0], [0, 1], [0, 2], [1], [3]])
         const frame = Uint8Array.from([...header, ...rng.bytes(1 + rng.int(200))])
-        const raw = await rawSocket(server, room)
+        const raw = await rawSocket(shared.server, room)
         raw.send(frame)
         const code = await Promise.race([raw.closed, sleep(300).then(() => null)])
         if (code !== null) closed++
@@ -230,9 +219,9 @@ test('malformed frames close only the connection that sent them', async (t) => {
     await converged([a, b, fresh])
     // Nothing of the cut updates was kept.
     assert.ok(!fresh.plain().includes('PARTIAL'), `part of a malformed update was applied: ${fresh.text()}`)
-    assert.ok(!(await server.export(room, 'txt')).includes('PARTIAL'))
+    assert.ok(!(await shared.server.export(room, 'txt')).includes('PARTIAL'))
     assert.ok(!Y.decodeStateVector(Y.encodeStateVector(fresh.doc)).has(stranger.clientID), 'the cut update\'s client is in the state vector')
-    const response = await server.fetch('/healthz')
+    const response = await shared.server.fetch('/healthz')
     assert.equal(response.status, 200)
   })
 })
@@ -245,7 +234,7 @@ test('invalid document ids and author secrets are refused before the upgrade', a
     ['ok-id', `?author=${'a'.repeat(129)}`],
     ['ok-id', '?author=has%20space%20in%20it%20ok']
   ]) {
-    const refused = await rawSocket(server, room, query).then((ws) => { ws.terminate(); return false }, () => true)
+    const refused = await rawSocket(shared.server, room, query).then((ws) => { ws.terminate(); return false }, () => true)
     assert.ok(refused, `/ws/${room}${query} was upgraded`)
   }
   // The limits themselves are accepted.
@@ -254,7 +243,7 @@ test('invalid document ids and author secrets are refused before the upgrade', a
     ['x', `?author=${'Z_-9'.repeat(32)}&name=${encodeURIComponent('Zoë 🙂')}`]
   ]) {
     assert.ok(room.length <= 64)
-    const ws = await rawSocket(server, room, query)
+    const ws = await rawSocket(shared.server, room, query)
     await waitFor(() => ws.messages.length > 0, { message: `/ws/${room}${query} sent nothing` })
     assert.deepEqual([...ws.messages[0].subarray(0, 2)], [0, 0], 'the first message is not SyncStep1')
     ws.terminate()
