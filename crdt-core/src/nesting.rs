@@ -12,7 +12,52 @@ use std::collections::HashMap;
 use yrs::{Assoc, BranchID, ClientID, ID, IndexScope, ReadTxn, StateVector, StickyIndex};
 
 use crate::error::{Error, Result};
-use crate::validate::{BlockId, Blocks, ParentRef};
+
+/// A block id: client and clock.
+pub(crate) type BlockId = (u64, u32);
+
+/// Where a block's parent comes from, as the update encodes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum ParentRef {
+    /// A root type.
+    Root,
+    /// The nested type that the block holding this id created.
+    Type(BlockId),
+    /// The parent of the block holding this id (the block's origin).
+    Sibling(BlockId),
+    /// None: a GC or skip block, or one whose origin is such a block.
+    Nothing,
+}
+
+/// One block of an update.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Block {
+    pub clock: u32,
+    pub len: u32,
+    pub parent: ParentRef,
+    /// Whether the block creates a nested type.
+    pub nests: bool,
+}
+
+/// The blocks of an update, by client, each client's in clock order.
+#[derive(Debug, Default)]
+pub(crate) struct Blocks {
+    pub clients: std::collections::HashMap<u64, Vec<Block>>,
+}
+
+impl Blocks {
+    /// The block holding `id`, if the update has it.
+    pub fn find(&self, (client, clock): BlockId) -> Option<&Block> {
+        let blocks = self.clients.get(&client)?;
+        let at = blocks.partition_point(|b| b.clock + b.len <= clock);
+        blocks.get(at).filter(|b| b.clock <= clock)
+    }
+
+    /// Number of blocks.
+    pub fn len(&self) -> usize {
+        self.clients.values().map(Vec::len).sum()
+    }
+}
 
 /// Deepest nesting of shared types accepted: a type directly under a root
 /// has depth 1. ProseMirror documents need a few levels per nested list.

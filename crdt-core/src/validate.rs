@@ -10,6 +10,7 @@
 use yrs::encoding::read::{Cursor, Read};
 
 use crate::error::{Error, Result};
+use crate::nesting::{Block, BlockId, Blocks, ParentRef};
 
 /// Deepest nesting of `Any` arrays and maps accepted.
 pub const MAX_ANY_DEPTH: usize = 64;
@@ -22,52 +23,6 @@ fn refuse(what: impl std::fmt::Display) -> Error {
 
 fn malformed(e: impl std::fmt::Display) -> Error {
     Error::MalformedUpdate(e.to_string())
-}
-
-/// A block id: client and clock.
-pub(crate) type BlockId = (u64, u32);
-
-/// Where a block's parent comes from, as the update encodes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum ParentRef {
-    /// A root type.
-    Root,
-    /// The nested type that the block holding this id created.
-    Type(BlockId),
-    /// The parent of the block holding this id (the block's origin).
-    Sibling(BlockId),
-    /// None: a GC or skip block, or one whose origin is such a block.
-    Nothing,
-}
-
-/// One block of an update.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Block {
-    pub clock: u32,
-    pub len: u32,
-    pub parent: ParentRef,
-    /// Whether the block creates a nested type.
-    pub nests: bool,
-}
-
-/// The blocks of an update, by client, each client's in clock order.
-#[derive(Debug, Default)]
-pub(crate) struct Blocks {
-    pub clients: std::collections::HashMap<u64, Vec<Block>>,
-}
-
-impl Blocks {
-    /// The block holding `id`, if the update has it.
-    pub fn find(&self, (client, clock): BlockId) -> Option<&Block> {
-        let blocks = self.clients.get(&client)?;
-        let at = blocks.partition_point(|b| b.clock + b.len <= clock);
-        blocks.get(at).filter(|b| b.clock <= clock)
-    }
-
-    /// Number of blocks.
-    pub fn len(&self) -> usize {
-        self.clients.values().map(Vec::len).sum()
-    }
 }
 
 /// The clocks `start..end` of one client that an update carries blocks for.
