@@ -8,17 +8,21 @@ use std::time::{Duration, Instant};
 
 use quire_tests::{Client, Server};
 
-/// GET `path` over a fresh connection; the whole response.
-fn get(server: &Server, path: &str) -> String {
+/// Sends `method path` with `headers` over a fresh connection; the whole response.
+fn request(server: &Server, method: &str, path: &str, headers: &str) -> String {
     let mut tcp = TcpStream::connect(&server.addr).unwrap();
     write!(
         tcp,
-        "GET {path} HTTP/1.1\r\nHost: q\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: q\r\n{headers}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
     tcp.read_to_string(&mut response).unwrap();
     response
+}
+
+fn get(server: &Server, path: &str) -> String {
+    request(server, "GET", path, "")
 }
 
 /// The value of a metric without labels.
@@ -214,15 +218,6 @@ async fn a_reader_that_stops_reading_while_a_hundred_type_is_closed() {
     drop(stalled);
 }
 
-/// Sends `request` over a fresh connection; the status code.
-fn status_of(server: &Server, request: &str) -> u16 {
-    let mut tcp = TcpStream::connect(&server.addr).unwrap();
-    tcp.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    tcp.read_to_string(&mut response).unwrap();
-    response[9..12].parse().unwrap()
-}
-
 #[tokio::test]
 async fn a_client_that_keeps_sending_still_gets_the_close_reason() {
     use futures_util::{SinkExt, StreamExt};
@@ -254,10 +249,13 @@ async fn a_client_that_keeps_sending_still_gets_the_close_reason() {
             }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let delete = format!(
-            "DELETE /api/v1/docs/{doc} HTTP/1.1\r\nHost: q\r\nAuthorization: Bearer {ADMIN}\r\nConnection: close\r\n\r\n"
+        let deleted = request(
+            &server,
+            "DELETE",
+            &format!("/api/v1/docs/{doc}"),
+            &format!("Authorization: Bearer {ADMIN}\r\n"),
         );
-        assert_eq!(status_of(&server, &delete), 204);
+        assert!(deleted.starts_with("HTTP/1.1 204"), "{deleted}");
         let reason = loop {
             match tokio::time::timeout(Duration::from_secs(5), stream.next()).await {
                 Ok(Some(Ok(Message::Close(frame)))) => {
