@@ -52,22 +52,73 @@ fn corrupt(key: &[u8], reason: &str) -> StoreError {
     }
 }
 
+/// First byte of a record holding several entries. A record of one entry
+/// written before batches existed starts with its timestamp's high byte,
+/// which is zero for any date this side of the year 2,000,000.
+const BATCH: u8 = 0xff;
+
+/// Largest record a batch is packed into, bytes; one larger entry gets a
+/// record of its own.
+pub const RECORD_BYTES: usize = 1 << 20;
+
+/// One log record holding `entries`, which have consecutive seqs: stored
+/// under the key of the last one. `BATCH | count (u32 BE) | count ×
+/// (length (u32 BE) | entry)`.
+pub fn encode_entries(entries: &[LogEntry]) -> Vec<u8> {
+    let size: usize = entries.iter().map(|e| 4 + entry_len(e)).sum();
+    let mut out = Vec::with_capacity(5 + size);
+    out.push(BATCH);
+    out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+    for entry in entries {
+        out.extend_from_slice(&(entry_len(entry) as u32).to_be_bytes());
+        encode_entry(entry, &mut out);
+    }
+    out
+}
+
+/// The entries of a log record stored under `key`, oldest first.
+pub fn decode_record(key: &[u8], value: &[u8]) -> Result<Vec<LogEntry>, StoreError> {
+    let last = seq_of(key)?;
+    if value.first() != Some(&BATCH) {
+        return Ok(vec![decode_entry(key, last, value)?]);
+    }
+    let short = || corrupt(key, "truncated log record");
+    let count = u32::from_be_bytes(value.get(1..5).ok_or_else(short)?.try_into().unwrap());
+    let first = last
+        .checked_sub(u64::from(count).saturating_sub(1))
+        .filter(|_| count > 0)
+        .ok_or_else(|| corrupt(key, "impossible entry count"))?;
+    let mut rest = &value[5..];
+    let mut entries = Vec::with_capacity(count.min(4096) as usize);
+    for seq in first..=last {
+        let len = u32::from_be_bytes(rest.get(..4).ok_or_else(short)?.try_into().unwrap());
+        let entry = rest.get(4..4 + len as usize).ok_or_else(short)?;
+        entries.push(decode_entry(key, seq, entry)?);
+        rest = &rest[4 + len as usize..];
+    }
+    if !rest.is_empty() {
+        return Err(corrupt(key, "bytes after the last entry"));
+    }
+    Ok(entries)
+}
+
+fn entry_len(entry: &LogEntry) -> usize {
+    HEADER + entry.author.len() + entry.update.len()
+}
+
 /// `ts (u64 BE) | inserted (u32 BE) | deleted (u32 BE) | author length (u16 BE) | author | update`.
-pub fn encode_entry(entry: &LogEntry) -> Vec<u8> {
+fn encode_entry(entry: &LogEntry, out: &mut Vec<u8>) {
     let author = entry.author.as_bytes();
-    let mut out = Vec::with_capacity(HEADER + author.len() + entry.update.len());
     out.extend_from_slice(&entry.ts.to_be_bytes());
     out.extend_from_slice(&(entry.applied.inserted.min(u32::MAX as u64) as u32).to_be_bytes());
     out.extend_from_slice(&(entry.applied.deleted.min(u32::MAX as u64) as u32).to_be_bytes());
     out.extend_from_slice(&(author.len() as u16).to_be_bytes());
     out.extend_from_slice(author);
     out.extend_from_slice(&entry.update);
-    out
 }
 
-/// Decodes a log record.
-pub fn decode_entry(key: &[u8], value: &[u8]) -> Result<LogEntry, StoreError> {
-    let seq = seq_of(key)?;
+/// Decodes entry `seq` of the record under `key`.
+fn decode_entry(key: &[u8], seq: u64, value: &[u8]) -> Result<LogEntry, StoreError> {
     let short = || corrupt(key, "truncated log entry");
     let header = value.get(..HEADER).ok_or_else(short)?;
     let ts = u64::from_be_bytes(header[..8].try_into().unwrap());
@@ -130,20 +181,31 @@ pub fn decode_checkpoint(key: &[u8], value: &[u8]) -> Result<Checkpoint, StoreEr
 mod tests {
     use super::*;
 
-    #[test]
-    fn entries_and_checkpoints_round_trip() {
-        let entry = LogEntry {
-            seq: 42,
-            ts: 1_700_000_000_000,
-            author: "a1b2".into(),
+    fn entry(seq: u64, author: &str, update: &'static [u8]) -> LogEntry {
+        LogEntry {
+            seq,
+            ts: 1_700_000_000_000 + seq,
+            author: author.into(),
             applied: Applied {
                 inserted: 3,
                 deleted: 1,
             },
-            update: Bytes::from_static(&[0, 0]),
-        };
+            update: Bytes::from_static(update),
+        }
+    }
+
+    #[test]
+    fn records_and_checkpoints_round_trip() {
+        let entries = vec![
+            entry(40, "a1b2", &[0, 0]),
+            entry(41, "", &[]),
+            entry(42, "c", &[7; 9]),
+        ];
         let k = key("doc-1", 42);
-        assert_eq!(decode_entry(&k, &encode_entry(&entry)).unwrap(), entry);
+        assert_eq!(
+            decode_record(&k, &encode_entries(&entries)).unwrap(),
+            entries
+        );
         let checkpoint = Checkpoint {
             seq: 42,
             state: vec![1, 2, 3],
@@ -154,17 +216,41 @@ mod tests {
             decode_checkpoint(&k, &encode_checkpoint(&checkpoint)).unwrap(),
             checkpoint
         );
-        assert!(decode_entry(&k, &[0; 17]).is_err());
+        assert!(decode_record(&k, &[0; 17]).is_err());
         assert!(decode_checkpoint(&k, &[0, 0, 0, 9, 1]).is_err());
     }
 
     #[test]
+    fn records_of_one_entry_written_before_batches_still_decode() {
+        let old = entry(42, "a1b2", &[0, 0]);
+        let mut value = Vec::new();
+        encode_entry(&old, &mut value);
+        assert_eq!(value[0], 0, "a timestamp's high byte");
+        assert_eq!(decode_record(&key("d", 42), &value).unwrap(), vec![old]);
+    }
+
+    #[test]
     fn damaged_records_are_named_by_document_and_seq() {
-        let named = decode_entry(&key("essay", 258), &[1, 2]).unwrap_err();
+        let named = decode_record(&key("essay", 258), &[1, 2]).unwrap_err();
         assert_eq!(
             named.to_string(),
             "corrupt record essay#258: truncated log entry"
         );
+        let whole = encode_entries(&[entry(257, "a", &[1]), entry(258, "b", &[2])]);
+        for cut in 1..whole.len() {
+            assert!(
+                decode_record(&key("essay", 258), &whole[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let mut counted = whole.clone();
+        counted[4] = 9;
+        assert!(
+            decode_record(&key("essay", 3), &counted).is_err(),
+            "more entries than seqs"
+        );
+        counted.push(0);
+        assert!(decode_record(&key("essay", 258), &counted).is_err());
     }
 
     #[test]
