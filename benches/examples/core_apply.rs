@@ -1,10 +1,11 @@
-//! Applies a keystroke stream through crdt-core's apply path once, for
-//! profiling (`valgrind --tool=callgrind target/release/examples/core_apply`).
+//! Applies a keystroke stream through crdt-core's apply path once, in runs
+//! of 100 as the server takes a tick, for profiling
+//! (`valgrind --tool=callgrind target/release/examples/core_apply [trace]`).
 use std::sync::Arc;
 
 use bytes::Bytes;
-use crdt_core::{AuthorId, DecodedUpdate, Document};
-use quire_benches::keystrokes;
+use crdt_core::AuthorId;
+use quire_benches::{apply, keystrokes};
 
 fn main() {
     let name = std::env::args()
@@ -16,12 +17,7 @@ fn main() {
         .map(Bytes::from)
         .collect();
     let author: AuthorId = Arc::from("profile");
-    let mut document = Document::new();
-    for u in &updates {
-        document
-            .apply(DecodedUpdate::decode(u.clone()).unwrap(), &author)
-            .unwrap();
-    }
+    let document = apply::core_batch_run(&updates, &author);
     println!(
         "{} updates, {} bytes of state",
         updates.len(),

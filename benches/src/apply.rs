@@ -2,7 +2,6 @@
 //! shared by the criterion benchmarks and the interleaved ratio runner.
 //! Each builds its document inside, so timing one times the whole apply.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -123,40 +122,24 @@ pub fn yrs_batch_one_txn_encoded(updates: &[Bytes]) -> (Doc, usize) {
     (doc, relayed)
 }
 
-/// crdt-core's apply path on each batch merged with `update::merge` (what the
-/// server relays for a batch today).
-pub fn core_batch_merged(updates: &[Bytes], author: &AuthorId) -> Document {
+/// crdt-core's apply path as the server takes a tick: each batch of one
+/// connection's updates applied as one run (`Document::apply_run`: each
+/// validated and bound to its author, one transaction, authorship counted
+/// once).
+pub fn core_batch_run(updates: &[Bytes], author: &AuthorId) -> Document {
     let mut document = Document::new();
     for batch in updates.chunks(BATCH) {
-        let merged = crdt_core::update::merge(batch).unwrap();
-        document
-            .apply(DecodedUpdate::decode(Bytes::from(merged)).unwrap(), author)
+        let run = document
+            .apply_run(
+                batch
+                    .iter()
+                    .map(|u| DecodedUpdate::decode(u.clone()).unwrap()),
+                author,
+            )
             .unwrap();
+        assert_eq!(run.count, batch.len());
     }
     document
-}
-
-/// A sketch of a batch apply for crdt-core: each update decoded and checked
-/// as `DecodedUpdate::decode` and `Document::apply` do (writers from
-/// `state_vector_lower`, each bound to one author), the batch applied in one
-/// transaction whose own update is the relay message.
-pub fn sketch_batch_validated(updates: &[Bytes], author: &AuthorId) -> (Doc, usize) {
-    let doc = Doc::new();
-    let mut owners: HashMap<u64, AuthorId> = HashMap::new();
-    let mut relayed = 0;
-    for batch in updates.chunks(BATCH) {
-        let mut txn = doc.transact_mut();
-        for u in batch {
-            let update = Update::decode_v1(u).unwrap();
-            for (client, _) in update.state_vector_lower().iter() {
-                let owner = owners.entry(client.get()).or_insert_with(|| author.clone());
-                assert!(**owner == **author, "client bound to another author");
-            }
-            txn.apply_update(update).unwrap();
-        }
-        relayed += txn.encode_update_v1().len();
-    }
-    (doc, relayed)
 }
 
 /// A keystroke-stream variant: applies the updates, returns the document.
@@ -171,14 +154,11 @@ pub fn keystroke_variants() -> Vec<(&'static str, Variant)> {
         }),
         ("yrs_batch100_merged", |u, _| yrs_batch_merged(u)),
         ("yrs_batch100_one_txn", |u, _| yrs_batch_one_txn(u)),
-        ("crdt_core_batch100_merged", |u, a| {
-            core_batch_merged(u, a).doc().clone()
+        ("crdt_core_batch100_run", |u, a| {
+            core_batch_run(u, a).doc().clone()
         }),
         ("yrs_batch100_one_txn_encoded", |u, _| {
             yrs_batch_one_txn_encoded(u).0
-        }),
-        ("sketch_batch100_one_txn_validated", |u, a| {
-            sketch_batch_validated(u, a).0
         }),
     ]
 }

@@ -1,7 +1,7 @@
 //! One group document: the yrs document plus the record of which author owns
 //! each Yjs client id.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -26,11 +26,25 @@ pub const PENDING_LIMIT: usize = 1 << 20;
 /// The author of updates that the server itself writes (templates, titles).
 pub const SYSTEM_AUTHOR: &str = "system";
 
+/// What [`Document::apply_run`] did with a run of one author's updates.
+#[derive(Debug, Default)]
+pub struct AppliedRun {
+    /// How many of the updates, from the first, were applied.
+    pub count: usize,
+    /// Why the next one was refused, if one was; the rest were not tried.
+    pub refused: Option<Error>,
+    /// Body characters the applied updates inserted and deleted, together.
+    pub applied: Applied,
+}
+
 /// Which author each Yjs client id belongs to. The first author to write under
 /// a client id owns it; nobody else may write under it afterwards.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ClientBindings {
-    owners: HashMap<u64, AuthorId>,
+    /// A B-tree: client ids are chosen by clients, so a hash table with a
+    /// fast hash could be flooded with collisions, and SipHash costs more
+    /// than a few comparisons.
+    owners: BTreeMap<u64, AuthorId>,
 }
 
 impl ClientBindings {
@@ -146,22 +160,58 @@ impl Document {
     /// with [`Error::ApplyFailed`] when yrs failed part-way: the document must
     /// then be rebuilt from stored state.
     pub fn apply(&mut self, update: DecodedUpdate, author: &AuthorId) -> Result<Applied> {
-        self.authorize(&update, author)?;
-        update.check_nesting(&self.doc.transact())?;
-        let writers = update.writers().to_vec();
-        let (_, update) = update.into_update();
-        self.doc
-            .transact_mut()
-            .apply_update(update)
-            .map_err(|e| Error::ApplyFailed(e.to_string()))?;
-        let pending = self.pending_len();
-        if pending > PENDING_LIMIT {
-            return Err(Error::ApplyFailed(format!(
-                "{pending} bytes of updates wait for dependencies that never came (limit {PENDING_LIMIT})"
-            )));
+        let run = self.apply_run([update], author)?;
+        match run.refused {
+            Some(e) => Err(e),
+            None => Ok(run.applied),
         }
-        self.bindings.bind(&writers, author);
-        Ok(self.counter.finish(&self.content, &self.doc.transact()))
+    }
+
+    /// Applies consecutive updates of one author in one transaction: each is
+    /// checked as [`Document::apply`] checks it, against the document as the
+    /// updates before it left it, and the run stops at the first refused.
+    /// One transaction costs less than one per update, and the authorship
+    /// observer runs once for the run: its counts are the run's effect on
+    /// the body, so text typed and deleted again within a run counts as it
+    /// would within one update (not at all).
+    ///
+    /// Fails with [`Error::ApplyFailed`] when yrs failed part-way or the run
+    /// left too much waiting for dependencies: the document must then be
+    /// rebuilt from stored state, without any update of the run.
+    pub fn apply_run(
+        &mut self,
+        updates: impl IntoIterator<Item = DecodedUpdate>,
+        author: &AuthorId,
+    ) -> Result<AppliedRun> {
+        let mut run = AppliedRun::default();
+        {
+            let mut txn = self.doc.transact_mut();
+            for update in updates {
+                let checked = self
+                    .bindings
+                    .check(update.writers(), author)
+                    .and_then(|()| update.check_nesting(&txn));
+                if let Err(e) = checked {
+                    run.refused = Some(e);
+                    break;
+                }
+                let (writers, update) = update.into_writers_and_update();
+                txn.apply_update(update)
+                    .map_err(|e| Error::ApplyFailed(e.to_string()))?;
+                self.bindings.bind(&writers, author);
+                run.count += 1;
+            }
+        }
+        if run.count > 0 {
+            let pending = self.pending_len();
+            if pending > PENDING_LIMIT {
+                return Err(Error::ApplyFailed(format!(
+                    "{pending} bytes of updates wait for dependencies that never came (limit {PENDING_LIMIT})"
+                )));
+            }
+        }
+        run.applied = self.counter.finish(&self.content, &self.doc.transact());
+        Ok(run)
     }
 
     /// Size in bytes of the updates held back for missing dependencies.
@@ -179,8 +229,7 @@ impl Document {
     pub fn replay(&mut self, update: &[u8], author: &AuthorId) -> Result<Applied> {
         let decoded = DecodedUpdate::decode(bytes::Bytes::copy_from_slice(update))
             .map_err(|e| Error::CorruptState(e.to_string()))?;
-        let writers = decoded.writers().to_vec();
-        let (_, update) = decoded.into_update();
+        let (writers, update) = decoded.into_writers_and_update();
         self.doc
             .transact_mut()
             .apply_update(update)

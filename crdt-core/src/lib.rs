@@ -38,7 +38,7 @@ pub mod templates;
 pub mod update;
 pub mod validate;
 
-pub use document::{AuthorId, ClientBindings, Document};
+pub use document::{AppliedRun, AuthorId, ClientBindings, Document};
 pub use error::{Error, Result};
 pub use session::{IncomingUpdate, Outcome, Room, Session};
 pub use update::DecodedUpdate;

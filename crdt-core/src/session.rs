@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use crate::document::{AuthorId, Document};
+use crate::document::{AppliedRun, AuthorId, Document};
 use crate::error::Result;
 use crate::presence::{ConnId, Millis, Presence};
 use crate::protocol::{self, Inbound};
@@ -148,6 +148,17 @@ impl Room {
     /// and must be replaced (see [`Room::replace_document`]).
     pub fn apply(&mut self, incoming: IncomingUpdate) -> Result<crate::authorship::Applied> {
         self.document.apply(incoming.update, &incoming.author)
+    }
+
+    /// Applies consecutive accepted updates of one author in one transaction
+    /// (see [`Document::apply_run`]). On [`crate::Error::ApplyFailed`] the
+    /// document must be replaced, as after [`Room::apply`].
+    pub fn apply_run(
+        &mut self,
+        author: &AuthorId,
+        updates: impl IntoIterator<Item = DecodedUpdate>,
+    ) -> Result<AppliedRun> {
+        self.document.apply_run(updates, author)
     }
 
     /// Removes a closed connection's awareness; returns the frame to send the rest.

@@ -5,7 +5,7 @@ use yrs::Update;
 use yrs::updates::decoder::Decode;
 
 use crate::error::{Error, Result};
-use crate::validate::{Run, Scanned};
+use crate::validate::{Clients, Run, Scanned};
 
 /// An update that decoded cleanly and passed validation, with the client ids
 /// it writes new content under.
@@ -13,7 +13,7 @@ use crate::validate::{Run, Scanned};
 pub struct DecodedUpdate {
     bytes: Bytes,
     update: Update,
-    writers: Vec<u64>,
+    writers: Clients,
     /// Each client's run of clocks, and the blocks when it nests types.
     scanned: Scanned,
 }
@@ -21,17 +21,13 @@ pub struct DecodedUpdate {
 impl DecodedUpdate {
     /// Decodes and validates a v1 update.
     pub fn decode(bytes: Bytes) -> Result<Self> {
-        let scanned = crate::validate::scan_update_runs_v1(&bytes)?;
+        let mut scanned = crate::validate::scan_update_runs_v1(&bytes)?;
         let update =
             Update::decode_v1(&bytes).map_err(|e| Error::MalformedUpdate(e.to_string()))?;
         // Every client with a block in the update, wherever its clocks start
-        // (`state_vector` would skip clients whose blocks do not start at 0).
-        let mut writers: Vec<u64> = update
-            .state_vector_lower()
-            .iter()
-            .map(|(client, _)| client.get())
-            .collect();
-        writers.sort_unstable();
+        // (yrs's `state_vector` skips clients whose clocks do not start at 0),
+        // as the scan read them from the same bytes.
+        let writers = std::mem::take(&mut scanned.writers);
         Ok(Self {
             bytes,
             update,
@@ -64,8 +60,8 @@ impl DecodedUpdate {
         }
     }
 
-    pub(crate) fn into_update(self) -> (Bytes, Update) {
-        (self.bytes, self.update)
+    pub(crate) fn into_writers_and_update(self) -> (Clients, Update) {
+        (self.writers, self.update)
     }
 }
 
@@ -135,6 +131,38 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn writers_are_every_client_with_blocks_wherever_its_clocks_start() {
+        let edit = |doc: &Doc, f: &dyn Fn(&mut yrs::TransactionMut, &yrs::TextRef)| {
+            let text = doc.get_or_insert_text("t");
+            let mut txn = doc.transact_mut();
+            f(&mut txn, &text);
+            Bytes::from(txn.encode_update_v1())
+        };
+        let (a, b) = (
+            Doc::with_options(Options::with_client_id(yrs::ClientID::new(9))),
+            Doc::with_options(Options::with_client_id(yrs::ClientID::new(7))),
+        );
+        edit(&a, &|txn, t| t.insert(txn, 0, "abc"));
+        let later = edit(&a, &|txn, t| t.insert(txn, 3, "d"));
+        assert_eq!(
+            DecodedUpdate::decode(later.clone()).unwrap().writers(),
+            &[9]
+        );
+        let other = edit(&b, &|txn, t| t.insert(txn, 0, "x"));
+        let both = Bytes::from(merge([&later, &other]).unwrap());
+        assert_eq!(DecodedUpdate::decode(both).unwrap().writers(), &[7, 9]);
+        // Deleting someone's text writes no block under any client.
+        let b_knows_a = Bytes::from(a.transact().encode_state_as_update_v1(&Default::default()));
+        b.transact_mut()
+            .apply_update(Update::decode_v1(&b_knows_a).unwrap())
+            .unwrap();
+        let deletion = edit(&b, &|txn, t| t.remove_range(txn, 1, 2));
+        let decoded = DecodedUpdate::decode(deletion).unwrap();
+        assert!(decoded.writers().is_empty(), "{:?}", decoded.writers());
+        assert!(!decoded.is_empty());
     }
 
     #[test]

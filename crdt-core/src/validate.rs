@@ -7,6 +7,7 @@
 //! scan refuses such updates first.
 //! State vectors and awareness updates get the client id check too.
 
+use smallvec::SmallVec;
 use yrs::encoding::read::{Cursor, Read};
 
 use crate::error::{Error, Result};
@@ -28,18 +29,55 @@ fn malformed(e: impl std::fmt::Display) -> Error {
 /// The clocks `start..end` of one client that an update carries blocks for.
 pub type Run = (u64, u32, u32);
 
+/// Client ids; an update names one or two, kept inline (these are made
+/// for every update, and an allocation each costs more than the scan).
+pub(crate) type Clients = SmallVec<[u64; 4]>;
+
+/// Each client's run of clocks in an update, inline for the usual one.
+pub(crate) type Runs = SmallVec<[Run; 2]>;
+
 /// What a scan found out about an update.
 #[derive(Debug, Default)]
 pub(crate) struct Scanned {
     /// Each client's run of clocks.
-    pub runs: Vec<Run>,
+    pub runs: Runs,
+    /// Every client with a block in the update (GC and skip blocks
+    /// included: they take clocks too), sorted.
+    pub writers: Clients,
     /// Every block, when the update creates nested types.
     pub blocks: Option<Blocks>,
 }
 
+/// Client ids, each to be seen once. Updates name a client or two, so a
+/// short list searched in place serves them without hashing; past 16 ids (a
+/// hostile update may name many) a set takes over.
+#[derive(Default)]
+struct Seen {
+    few: SmallVec<[u64; 8]>,
+    many: Option<std::collections::HashSet<u64>>,
+}
+
+impl Seen {
+    /// False when `client` was seen before.
+    fn first_time(&mut self, client: u64) -> bool {
+        if let Some(many) = self.many.as_mut() {
+            return many.insert(client);
+        }
+        if self.few.contains(&client) {
+            return false;
+        }
+        self.few.push(client);
+        if self.few.len() > 16 {
+            self.many = Some(self.few.drain(..).collect());
+        }
+        true
+    }
+}
+
 struct Scan<'a> {
     cursor: Cursor<'a>,
-    runs: Vec<Run>,
+    runs: Runs,
+    writers: Clients,
     /// Set when a block creates a nested type.
     nests: bool,
     /// Every block, when asked for.
@@ -50,7 +88,8 @@ impl<'a> Scan<'a> {
     fn new(bytes: &'a [u8], record: bool) -> Self {
         Self {
             cursor: Cursor::new(bytes),
-            runs: Vec::new(),
+            runs: Runs::new(),
+            writers: Clients::new(),
             nests: false,
             blocks: record.then(Blocks::default),
         }
@@ -256,12 +295,15 @@ impl<'a> Scan<'a> {
         // joins repeated runs with a gap between them, and trimming such a
         // list against a document that knows the client reaches an
         // `unreachable!` in yrs.
-        let mut clients = std::collections::HashSet::new();
+        let mut clients = Seen::default();
         for _ in 0..self.count()? {
             let structs = self.count()?;
             let client = self.client()?;
-            if !clients.insert(client) {
+            if !clients.first_time(client) {
                 return Err(refuse(format!("client {client} has two runs of blocks")));
+            }
+            if structs > 0 {
+                self.writers.push(client);
             }
             let mut clock = self.clock()?;
             let start = clock as u32;
@@ -325,10 +367,10 @@ impl<'a> Scan<'a> {
         // non-empty. yrs keeps them as decoded and its merge, with which a
         // server relays a batch, assumes that order: it drops ranges of a
         // set that is not sorted.
-        clients.clear();
+        clients = Seen::default();
         for _ in 0..self.count()? {
             let client = self.client()?;
-            if !clients.insert(client) {
+            if !clients.first_time(client) {
                 return Err(refuse(format!("client {client} has two deleted sets")));
             }
             let mut end = 0;
@@ -372,15 +414,21 @@ pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
 pub(crate) fn scan_update_runs_v1(bytes: &[u8]) -> Result<Scanned> {
     let mut scan = Scan::new(bytes, false);
     scan.update()?;
-    let runs = scan.runs;
+    let (runs, mut writers) = (scan.runs, scan.writers);
+    writers.sort_unstable();
     if !scan.nests {
-        return Ok(Scanned { runs, blocks: None });
+        return Ok(Scanned {
+            runs,
+            writers,
+            blocks: None,
+        });
     }
     // Rare (a new paragraph, list or map): a second pass records every block.
     let mut scan = Scan::new(bytes, true);
     scan.update()?;
     Ok(Scanned {
         runs,
+        writers,
         blocks: scan.blocks,
     })
 }
@@ -417,6 +465,18 @@ mod tests {
         Any, Array, Doc, Map, Text, Transact, WriteTxn, XmlElementPrelim, XmlFragment,
         XmlTextPrelim,
     };
+
+    #[test]
+    fn each_client_is_seen_once_however_many_there_are() {
+        for n in [1u64, 2, 16, 17, 100] {
+            let mut seen = Seen::default();
+            assert!((0..n).all(|c| seen.first_time(c * 7919)), "{n} distinct");
+            for c in 0..n {
+                assert!(!seen.first_time(c * 7919), "{n}: client {c} again");
+            }
+            assert!(seen.first_time(u64::MAX), "{n}: a new one");
+        }
+    }
 
     #[test]
     fn counts_utf16_units_from_utf8() {

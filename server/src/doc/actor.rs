@@ -19,7 +19,7 @@ use super::registry::{DocMap, retire};
 use super::{Control, FromConn, Join, Outbound, Outbox, Snapshot, close};
 use crate::metrics::Metrics;
 use crate::store::{Checkpoint, DocMeta, LogEntry, Store, StoreError};
-use crdt_core::authorship::Stats;
+use crdt_core::authorship::{Applied, Stats};
 use crdt_core::update::BatchClocks;
 
 mod conns;
@@ -253,47 +253,14 @@ impl Actor {
         let ts = wall_ms();
         let mut relay: Vec<(u64, Bytes)> = Vec::new();
         let mut clocks = BatchClocks::default();
-        for incoming in mem::take(&mut self.batch) {
-            let (conn, number) = (incoming.conn, incoming.number);
-            if !self.conns.contains_key(&conn) {
-                continue;
+        let mut batch = mem::take(&mut self.batch).into_iter().peekable();
+        while let Some(first) = batch.next() {
+            let conn = first.conn;
+            let mut run = vec![first];
+            while let Some(next) = batch.next_if(|next| next.conn == conn) {
+                run.push(next);
             }
-            if incoming.update.is_empty() {
-                self.owed_acks.insert(conn, number);
-                continue;
-            }
-            let bytes = incoming.update.bytes().clone();
-            let author = incoming.author.to_string();
-            if self.stored_size() + bytes.len() as u64 > self.context.max_doc_bytes {
-                self.context.metrics.doc_too_large.inc();
-                warn!(conn, "document size limit reached; update refused");
-                self.kick(
-                    conn,
-                    Outbound::Close(close::TOO_BIG, "document size limit reached".into()),
-                );
-                continue;
-            }
-            clocks.add(&incoming.update);
-            match self.room.apply(incoming) {
-                Ok(applied) => {
-                    self.stats.record(&author, ts, applied);
-                    self.unsaved.push(LogEntry {
-                        seq: self.next_seq,
-                        ts,
-                        author,
-                        applied,
-                        update: bytes.clone(),
-                    });
-                    self.next_seq += 1;
-                    self.owed_acks.insert(conn, number);
-                    relay.push((conn, bytes));
-                }
-                Err(e @ CoreError::ApplyFailed(_)) => {
-                    self.refuse(conn, &e);
-                    self.rebuild().await;
-                }
-                Err(e) => self.refuse(conn, &e),
-            }
+            self.apply_run(run, ts, &mut relay, &mut clocks).await;
         }
         self.context
             .metrics
@@ -301,6 +268,87 @@ impl Actor {
             .inc_by(relay.len() as u64);
         self.relay(relay, clocks.mergeable());
         self.persist().await;
+    }
+
+    /// Applies consecutive updates of one connection in one transaction.
+    /// Each becomes a log entry; the characters the run inserted and deleted
+    /// are recorded on its last entry (they share the tick's timestamp).
+    async fn apply_run(
+        &mut self,
+        run: Vec<IncomingUpdate>,
+        ts: u64,
+        relay: &mut Vec<(u64, Bytes)>,
+        clocks: &mut BatchClocks,
+    ) {
+        let (conn, author) = (run[0].conn, run[0].author.clone());
+        if !self.conns.contains_key(&conn) {
+            return;
+        }
+        let mut room = self
+            .context
+            .max_doc_bytes
+            .saturating_sub(self.stored_size());
+        let (mut updates, mut numbers) = (Vec::with_capacity(run.len()), Vec::new());
+        let mut too_large = false;
+        for incoming in run {
+            if incoming.update.is_empty() {
+                self.owe_ack(conn, incoming.number);
+                continue;
+            }
+            let size = incoming.update.bytes().len() as u64;
+            if size > room {
+                too_large = true;
+                break;
+            }
+            room -= size;
+            clocks.add(&incoming.update);
+            numbers.push((incoming.number, incoming.update.bytes().clone()));
+            updates.push(incoming.update);
+        }
+        let name = author.to_string();
+        match self.room.apply_run(&author, updates) {
+            Ok(applied) => {
+                for (i, (number, bytes)) in numbers.into_iter().take(applied.count).enumerate() {
+                    let counts = if i + 1 == applied.count {
+                        applied.applied
+                    } else {
+                        Applied::default()
+                    };
+                    self.stats.record(&name, ts, counts);
+                    self.unsaved.push(LogEntry {
+                        seq: self.next_seq,
+                        ts,
+                        author: name.clone(),
+                        applied: counts,
+                        update: bytes.clone(),
+                    });
+                    self.next_seq += 1;
+                    self.owe_ack(conn, number);
+                    relay.push((conn, bytes));
+                }
+                if let Some(e) = applied.refused {
+                    self.refuse(conn, &e);
+                }
+            }
+            Err(e) => {
+                self.refuse(conn, &e);
+                self.rebuild().await;
+            }
+        }
+        if too_large && self.conns.contains_key(&conn) {
+            self.context.metrics.doc_too_large.inc();
+            warn!(conn, "document size limit reached; update refused");
+            self.kick(
+                conn,
+                Outbound::Close(close::TOO_BIG, "document size limit reached".into()),
+            );
+        }
+    }
+
+    /// Notes that `conn` is owed `Saved(number)` once what is unsaved is stored.
+    fn owe_ack(&mut self, conn: u64, number: u64) {
+        let owed = self.owed_acks.entry(conn).or_default();
+        *owed = (*owed).max(number);
     }
 
     /// A server-side edit, stored before the reply.
