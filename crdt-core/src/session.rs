@@ -76,7 +76,7 @@ pub enum Outcome {
     /// Send this frame to every connection, the sender included.
     Broadcast(Bytes),
     /// Apply, store, broadcast and acknowledge this update (see [`Room::apply`]).
-    Update(IncomingUpdate),
+    Update(Box<IncomingUpdate>),
 }
 
 /// A document and the presence of everyone connected to it.
@@ -125,12 +125,12 @@ impl Room {
                 }
                 self.document.authorize(&update, &session.author)?;
                 session.update_messages += 1;
-                Outcome::Update(IncomingUpdate {
+                Outcome::Update(Box::new(IncomingUpdate {
                     conn: session.conn,
                     author: session.author.clone(),
                     number: session.update_messages,
                     update,
-                })
+                }))
             }
             Inbound::Awareness(payload) => {
                 Outcome::Broadcast(self.presence.apply(session.conn, payload, now)?)

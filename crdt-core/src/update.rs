@@ -13,7 +13,6 @@ use crate::validate::{Clients, Run, Scanned};
 pub struct DecodedUpdate {
     bytes: Bytes,
     update: Update,
-    writers: Clients,
     /// Each client's run of clocks, and the blocks when it nests types.
     scanned: Scanned,
 }
@@ -21,17 +20,12 @@ pub struct DecodedUpdate {
 impl DecodedUpdate {
     /// Decodes and validates a v1 update.
     pub fn decode(bytes: Bytes) -> Result<Self> {
-        let mut scanned = crate::validate::scan_update_runs_v1(&bytes)?;
+        let scanned = crate::validate::scan_update_runs_v1(&bytes)?;
         let update =
             Update::decode_v1(&bytes).map_err(|e| Error::MalformedUpdate(e.to_string()))?;
-        // Every client with a block in the update, wherever its clocks start
-        // (yrs's `state_vector` skips clients whose clocks do not start at 0),
-        // as the scan read them from the same bytes.
-        let writers = std::mem::take(&mut scanned.writers);
         Ok(Self {
             bytes,
             update,
-            writers,
             scanned,
         })
     }
@@ -41,9 +35,12 @@ impl DecodedUpdate {
         &self.bytes
     }
 
-    /// The Yjs client ids under which this update inserts content.
+    /// The Yjs client ids under which this update inserts content: every
+    /// client with a block in it, wherever its clocks start (yrs's
+    /// `state_vector` skips clients whose clocks do not start at 0), as the
+    /// scan read them from the same bytes.
     pub fn writers(&self) -> &[u64] {
-        &self.writers
+        &self.scanned.writers
     }
 
     /// Whether the update carries neither content nor deletions.
@@ -61,7 +58,7 @@ impl DecodedUpdate {
     }
 
     pub(crate) fn into_writers_and_update(self) -> (Clients, Update) {
-        (self.writers, self.update)
+        (self.scanned.writers, self.update)
     }
 }
 

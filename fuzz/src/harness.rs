@@ -733,7 +733,7 @@ impl Server {
                 let bytes = incoming.update.bytes().clone();
                 let author = incoming.author.clone();
                 self.clocks.add(&incoming.update);
-                match self.room.apply(incoming) {
+                match self.room.apply(*incoming) {
                     Ok(_) => {
                         self.log.push((bytes.clone(), author));
                         self.batch.push(bytes);

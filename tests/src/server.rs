@@ -40,7 +40,7 @@ impl Server {
 
     /// Starts a server whose files may not grow past `blocks` (of 512
     /// bytes): writes past it fail as on a full disk.
-    pub fn start_with_file_limit(data_dir: &Path, blocks: u64) -> Self {
+    pub fn start_with_file_limit(data_dir: &Path, blocks: u64, args: &[&str]) -> Self {
         let mut command = Command::new("sh");
         command
             .arg("-c")
@@ -48,7 +48,8 @@ impl Server {
                 "trap '' XFSZ; ulimit -S -f {blocks}; exec \"$0\" \"$@\""
             ))
             .arg(binary());
-        Self::spawn_with(command, data_dir, "127.0.0.1:0", Vec::new())
+        let args = args.iter().map(|a| a.to_string()).collect();
+        Self::spawn_with(command, data_dir, "127.0.0.1:0", args)
     }
 
     fn spawn(data_dir: &Path, listen: &str, args: Vec<String>) -> Self {

@@ -31,6 +31,8 @@ const MAX_BATCH: usize = 512;
 const TICK: Duration = Duration::from_millis(500);
 /// Wait before retrying a failed append.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// How long a shutdown keeps retrying appends that fail.
+const SHUTDOWN_RETRIES: Duration = Duration::from_secs(4);
 
 /// What every actor shares.
 pub(crate) struct Context {
@@ -408,8 +410,10 @@ impl Actor {
 
     async fn shut_down(&mut self) {
         self.commit().await;
-        for attempt in 0..5 {
-            if self.unsaved.is_empty() {
+        // A store that keeps failing must not hold the shutdown up for long.
+        let give_up = Instant::now() + SHUTDOWN_RETRIES;
+        for attempt in 0.. {
+            if self.unsaved.is_empty() || Instant::now() >= give_up {
                 break;
             }
             self.retry_at = None;

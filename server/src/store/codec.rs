@@ -58,8 +58,10 @@ fn corrupt(key: &[u8], reason: &str) -> StoreError {
 const BATCH: u8 = 0xff;
 
 /// Largest record a batch is packed into, bytes; one larger entry gets a
-/// record of its own.
-pub const RECORD_BYTES: usize = 1 << 20;
+/// record of its own. Under sled 0.34's threshold (a quarter of its 512 KiB
+/// segments) for keeping a value in a file of its own: such files are
+/// where a full disk can leave sled unable to flush until restarted.
+pub const RECORD_BYTES: usize = 64 << 10;
 
 /// One log record holding `entries`, which have consecutive seqs: stored
 /// under the key of the last one. `BATCH | count (u32 BE) | count ×

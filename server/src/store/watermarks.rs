@@ -46,8 +46,20 @@ impl Watermarks {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(e) => return Err(StoreError::Backend(format!("{}: {e}", path.display()))),
         };
+        let this = Self {
+            path,
+            appended: Mutex::new(written.clone()),
+            writing: Mutex::new(written),
+        };
+        this.verify(log)?;
+        Ok(Arc::new(this))
+    }
+
+    /// Checks that `log` (just opened) reaches every written watermark.
+    pub fn verify(&self, log: &sled::Tree) -> Result<(), StoreError> {
+        let written = self.writing.lock().unwrap();
         let mut lost = Vec::new();
-        for (doc, &seq) in &written {
+        for (doc, &seq) in written.iter() {
             let last = match log.scan_prefix(prefix(doc)).keys().next_back() {
                 Some(key) => seq_of(&key?)?,
                 None => 0,
@@ -63,14 +75,10 @@ impl Watermarks {
                 "sled opened without records that were on disk ({n} documents: {}); \
                  to start anyway, accepting the loss, delete {}",
                 lost.join("; "),
-                path.display()
+                self.path.display()
             )));
         }
-        Ok(Arc::new(Self {
-            path,
-            appended: Mutex::new(written.clone()),
-            writing: Mutex::new(written),
-        }))
+        Ok(())
     }
 
     /// Notes that `doc`'s log now reaches `seq` (not yet on disk).
@@ -90,36 +98,57 @@ impl Watermarks {
         Ok(())
     }
 
-    /// Every two seconds while the store is open: flushes `db`, then writes
-    /// the watermarks of what was appended before the flush.
-    pub fn spawn(this: &Arc<Self>, db: &Arc<sled::Db>) {
-        let (this, db): (Weak<Self>, Weak<sled::Db>) = (Arc::downgrade(this), Arc::downgrade(db));
+    /// Every two seconds while the store is open: flushes the database
+    /// through `flush` (`None` once the store is gone), then writes the
+    /// watermarks of what was appended before the flush.
+    pub fn spawn(
+        this: &Arc<Self>,
+        flush: impl Fn() -> Option<Result<(), StoreError>> + Send + 'static,
+    ) {
+        let this: Weak<Self> = Arc::downgrade(this);
         std::thread::Builder::new()
             .name("quire-watermarks".into())
             .spawn(move || {
                 loop {
                     std::thread::sleep(EVERY);
-                    let (Some(this), Some(db)) = (this.upgrade(), db.upgrade()) else {
+                    let Some(this) = this.upgrade() else {
                         return;
                     };
-                    if let Err(e) = this.round(&db) {
-                        tracing::error!(error = %e, "writing durable watermarks failed");
+                    match this.round(&flush) {
+                        Some(Ok(())) => {}
+                        Some(Err(e)) => {
+                            tracing::error!(error = %e, "writing durable watermarks failed")
+                        }
+                        None => return,
                     }
                 }
             })
             .expect("starting the watermark thread");
     }
 
-    fn round(&self, db: &sled::Db) -> Result<(), StoreError> {
-        let mut written = self.writing.lock().unwrap();
-        let appended = self.appended.lock().unwrap().clone();
-        if appended == *written {
-            return Ok(());
+    fn round(
+        &self,
+        flush: &impl Fn() -> Option<Result<(), StoreError>>,
+    ) -> Option<Result<(), StoreError>> {
+        let mut appended = self.appended.lock().unwrap().clone();
+        if appended == *self.writing.lock().unwrap() {
+            return Some(Ok(()));
         }
-        db.flush()?;
-        self.write(&appended)?;
-        *written = appended;
-        Ok(())
+        // Not under the lock: flushing may reopen the database, which
+        // verifies it against the written marks.
+        if let Err(e) = flush()? {
+            return Some(Err(e));
+        }
+        let mut written = self.writing.lock().unwrap();
+        // Documents deleted meanwhile are forgotten, not written back.
+        let now = self.appended.lock().unwrap();
+        appended.retain(|doc, seq| now.get(doc).is_some_and(|at| at >= seq));
+        drop(now);
+        let result = self.write(&appended);
+        if result.is_ok() {
+            *written = appended;
+        }
+        Some(result)
     }
 
     /// Replaces the file atomically: a temporary file, fsync, rename, fsync

@@ -60,7 +60,7 @@ impl Actor {
             Ok(Outcome::Nothing) => {}
             Ok(Outcome::Reply(reply)) => self.send_to(conn, reply),
             Ok(Outcome::Broadcast(frame)) => self.send_all(&frame, None),
-            Ok(Outcome::Update(update)) => self.batch.push(update),
+            Ok(Outcome::Update(update)) => self.batch.push(*update),
             Err(e) => self.refuse(conn, &e),
         }
     }
