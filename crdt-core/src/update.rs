@@ -5,7 +5,7 @@ use yrs::Update;
 use yrs::updates::decoder::Decode;
 
 use crate::error::{Error, Result};
-use crate::validate::{Clients, Run, Scanned};
+use crate::validate::{Clients, Scanned};
 
 /// An update that decoded cleanly and passed validation, with the client ids
 /// it writes new content under.
@@ -78,7 +78,9 @@ pub fn merge<'a>(updates: impl IntoIterator<Item = &'a Bytes>) -> Result<Vec<u8>
 /// at a time, in the order it was applied.
 #[derive(Debug, Default)]
 pub struct BatchClocks {
-    runs: Vec<Run>,
+    /// Each client's runs of clocks so far, `(client, start) -> end`,
+    /// disjoint, adjacent ones joined: a client typing keeps one entry.
+    runs: std::collections::BTreeMap<(u64, u32), u32>,
     overlap: bool,
 }
 
@@ -86,11 +88,30 @@ impl BatchClocks {
     /// Notes the clocks of an update of the batch.
     pub fn add(&mut self, update: &DecodedUpdate) {
         for &(client, start, end) in &update.scanned.runs {
-            self.overlap |= self
-                .runs
-                .iter()
-                .any(|&(c, s, e)| c == client && start < e && s < end);
-            self.runs.push((client, start, end));
+            if self.overlap {
+                return;
+            }
+            // Of disjoint runs, only the one starting last before `end` can
+            // overlap [start, end).
+            let before = self.runs.range(..(client, end)).next_back();
+            let mut from = start;
+            if let Some((&(c, s), &e)) = before
+                && c == client
+            {
+                if e > start {
+                    self.overlap = true;
+                    return;
+                }
+                if e == start {
+                    self.runs.remove(&(c, s));
+                    from = s;
+                }
+            }
+            let upto = match self.runs.remove(&(client, end)) {
+                Some(next_end) => next_end,
+                None => end,
+            };
+            self.runs.insert((client, from), upto);
         }
     }
 
@@ -109,6 +130,7 @@ impl BatchClocks {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::Run;
     use yrs::{Doc, GetString, Options, ReadTxn, Text, Transact};
 
     #[test]
@@ -213,5 +235,39 @@ mod tests {
         batch.clear();
         batch.add(&DecodedUpdate::decode(Bytes::from(b)).unwrap());
         assert!(batch.mergeable(), "clear forgets the batch");
+    }
+
+    #[test]
+    fn overlaps_are_found_as_a_pairwise_check_finds_them() {
+        // Runs of two clients in pseudo-random order, checked against every
+        // pair: touching runs join, overlapping ones are caught.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..2000 {
+            let mut batch = BatchClocks::default();
+            let mut seen: Vec<Run> = Vec::new();
+            let mut overlap = false;
+            for _ in 0..1 + next(8) {
+                let (client, start) = (next(2), next(40) as u32);
+                let run = (client, start, start + 1 + next(6) as u32);
+                overlap |= seen
+                    .iter()
+                    .any(|&(c, s, e)| c == run.0 && run.1 < e && s < run.2);
+                seen.push(run);
+                let mut scanned = Scanned::default();
+                scanned.runs.push(run);
+                batch.add(&DecodedUpdate {
+                    bytes: Bytes::new(),
+                    update: Update::new(),
+                    scanned,
+                });
+                assert_eq!(batch.mergeable(), !overlap, "{seen:?}");
+            }
+        }
     }
 }

@@ -310,7 +310,10 @@ impl Actor {
         let name = author.to_string();
         match self.room.apply_run(&author, updates) {
             Ok(applied) => {
-                for (i, (number, bytes)) in numbers.into_iter().take(applied.count).enumerate() {
+                if let Some((last, _)) = numbers.get(applied.count.wrapping_sub(1)) {
+                    self.owe_ack(conn, *last);
+                }
+                for (i, (_, bytes)) in numbers.into_iter().take(applied.count).enumerate() {
                     let counts = if i + 1 == applied.count {
                         applied.applied
                     } else {
@@ -325,7 +328,6 @@ impl Actor {
                         update: bytes.clone(),
                     });
                     self.next_seq += 1;
-                    self.owe_ack(conn, number);
                     relay.push((conn, bytes));
                 }
                 if let Some(e) = applied.refused {

@@ -141,10 +141,11 @@ impl Actor {
             }
         }
         // A checkpoint rewrites the whole state, so it waits until the log
-        // since the last one is at least half that size: its cost stays a
-        // constant share of what is logged, however large the document.
+        // since the last one is at least that size: its cost stays a
+        // constant share of what is logged, however large the document,
+        // and a load replays at most about a state's worth of log.
         let since = self.next_seq - 1 - self.checkpoint_seq;
-        let amortized = self.bytes_since_checkpoint >= self.meta.size / 2;
+        let amortized = self.bytes_since_checkpoint >= self.meta.size;
         if (since >= self.context.checkpoint_entries && amortized)
             || self.bytes_since_checkpoint >= self.context.checkpoint_bytes
         {
