@@ -34,12 +34,14 @@ struct PeerState {
 #[derive(Debug, Default)]
 pub struct Presence {
     peers: HashMap<u64, PeerState>,
+    /// Clients whose state changed since [`Presence::take_changes`].
+    changed: Vec<u64>,
 }
 
 impl Presence {
-    /// Applies an awareness update from connection `owner`. Returns the frame
-    /// to relay to every connection, the sender included.
-    pub fn apply(&mut self, owner: ConnId, payload: &[u8], now: Millis) -> Result<Bytes> {
+    /// Applies an awareness update from connection `owner`; what changed is
+    /// relayed by [`Presence::take_changes`].
+    pub fn apply(&mut self, owner: ConnId, payload: &[u8], now: Millis) -> Result<()> {
         crate::validate::scan_awareness_v1(payload)
             .map_err(|e| Error::MalformedAwareness(e.to_string()))?;
         let update = AwarenessUpdate::decode_v1(payload)
@@ -52,6 +54,7 @@ impl Presence {
             }
         }
         for (client, entry) in update.clients {
+            self.changed.push(client.get());
             let json = (entry.json.as_ref() != "null").then_some(entry.json);
             match self.peers.get_mut(&client.get()) {
                 Some(peer)
@@ -81,7 +84,32 @@ impl Presence {
                 }
             }
         }
-        Ok(protocol::awareness(payload))
+        Ok(())
+    }
+
+    /// One awareness frame with the current state of every client whose
+    /// state changed since the last call (removed ones as `null`), to relay
+    /// to every connection, the senders included; `None` if nothing changed.
+    /// Taken once per batch of messages, it relays many clients' changes in
+    /// one frame instead of a frame per message.
+    pub fn take_changes(&mut self) -> Option<Bytes> {
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.sort_unstable();
+        changed.dedup();
+        let clients: HashMap<ClientID, AwarenessUpdateEntry> = changed
+            .into_iter()
+            .filter_map(|client| {
+                let peer = self.peers.get(&client)?;
+                Some((
+                    ClientID::new(client),
+                    AwarenessUpdateEntry {
+                        clock: peer.clock,
+                        json: peer.json.clone().unwrap_or_else(|| Arc::from("null")),
+                    },
+                ))
+            })
+            .collect();
+        (!clients.is_empty()).then(|| protocol::awareness(&AwarenessUpdate { clients }.encode_v1()))
     }
 
     /// Every live state as one awareness frame, or `None` when nobody is here.
@@ -188,6 +216,35 @@ mod tests {
         assert_eq!((entry.clock, &*entry.json), (2, "null"));
         assert_eq!(presence.len(), 1);
         assert!(presence.leave(1, 0).is_none());
+    }
+
+    #[test]
+    fn changes_of_a_batch_are_relayed_in_one_frame() {
+        let mut presence = Presence::default();
+        assert!(presence.take_changes().is_none(), "nothing changed");
+        presence.apply(1, &update(10, 1, r#"{"c":1}"#), 0).unwrap();
+        presence.apply(1, &update(10, 2, r#"{"c":2}"#), 0).unwrap();
+        presence
+            .apply(2, &update(20, 7, r#"{"u":"b"}"#), 0)
+            .unwrap();
+        // An older state of client 20: the current one is relayed.
+        presence
+            .apply(2, &update(20, 6, r#"{"u":"old"}"#), 0)
+            .unwrap();
+        let frame = decode(&presence.take_changes().unwrap());
+        assert_eq!(frame.clients.len(), 2, "one entry per client");
+        let (a, b) = (
+            &frame.clients[&ClientID::new(10)],
+            &frame.clients[&ClientID::new(20)],
+        );
+        assert_eq!((a.clock, &*a.json), (2, r#"{"c":2}"#));
+        assert_eq!((b.clock, &*b.json), (7, r#"{"u":"b"}"#));
+        assert!(presence.take_changes().is_none(), "taken");
+        // A client that removed its state is relayed as removed.
+        presence.apply(1, &update(10, 3, "null"), 0).unwrap();
+        let frame = decode(&presence.take_changes().unwrap());
+        let a = &frame.clients[&ClientID::new(10)];
+        assert_eq!((a.clock, &*a.json), (3, "null"));
     }
 
     #[test]

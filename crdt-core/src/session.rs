@@ -73,8 +73,10 @@ pub enum Outcome {
     Nothing,
     /// Send this frame to the sender only.
     Reply(Bytes),
-    /// Send this frame to every connection, the sender included.
-    Broadcast(Bytes),
+    /// Awareness changed: before the next tick, send what
+    /// [`Room::take_presence`] returns to every connection, the sender
+    /// included (once for all the messages of a batch).
+    Presence,
     /// Apply, store, broadcast and acknowledge this update (see [`Room::apply`]).
     Update(Box<IncomingUpdate>),
 }
@@ -133,7 +135,8 @@ impl Room {
                 }))
             }
             Inbound::Awareness(payload) => {
-                Outcome::Broadcast(self.presence.apply(session.conn, payload, now)?)
+                self.presence.apply(session.conn, payload, now)?;
+                Outcome::Presence
             }
             Inbound::QueryAwareness => match self.presence.snapshot() {
                 Some(frame) => Outcome::Reply(frame),
@@ -159,6 +162,12 @@ impl Room {
         updates: impl IntoIterator<Item = DecodedUpdate>,
     ) -> Result<AppliedRun> {
         self.document.apply_run(updates, author)
+    }
+
+    /// One frame with every awareness change since the last call, for every
+    /// connection; `None` if nothing changed.
+    pub fn take_presence(&mut self) -> Option<Bytes> {
+        self.presence.take_changes()
     }
 
     /// Removes a closed connection's awareness; returns the frame to send the rest.

@@ -68,6 +68,8 @@ pub(crate) struct Actor {
     unsaved: Vec<LogEntry>,
     /// Saved acknowledgements owed once `unsaved` is durable.
     owed_acks: HashMap<u64, u64>,
+    /// Awareness changed during this batch of messages.
+    presence_changed: bool,
     next_seq: u64,
     checkpoint_seq: u64,
     bytes_since_checkpoint: u64,
@@ -109,6 +111,7 @@ impl Actor {
             batch: Vec::new(),
             unsaved: Vec::new(),
             owed_acks: HashMap::new(),
+            presence_changed: false,
             next_seq: 1,
             checkpoint_seq: 0,
             bytes_since_checkpoint: 0,
@@ -177,6 +180,12 @@ impl Actor {
             }
             if !self.batch.is_empty() || !self.owed_acks.is_empty() {
                 self.commit().await;
+            }
+            // After the batch's updates, which the cursors may point into.
+            if mem::take(&mut self.presence_changed)
+                && let Some(frame) = self.room.take_presence()
+            {
+                self.send_all(&frame, None);
             }
         }
         self.context.metrics.docs_loaded.dec();

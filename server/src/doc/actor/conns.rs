@@ -59,7 +59,7 @@ impl Actor {
         match self.room.receive(&mut c.session, frame, now) {
             Ok(Outcome::Nothing) => {}
             Ok(Outcome::Reply(reply)) => self.send_to(conn, reply),
-            Ok(Outcome::Broadcast(frame)) => self.send_all(&frame, None),
+            Ok(Outcome::Presence) => self.presence_changed = true,
             Ok(Outcome::Update(update)) => self.batch.push(*update),
             Err(e) => self.refuse(conn, &e),
         }
