@@ -6,7 +6,7 @@
 //! not yet fixed, are described in fuzz/README.md with their inputs in
 //! fuzz/open/.
 
-#[path = "../../fuzz/src/harness.rs"]
+#[path = "../../fuzz/src/harness/mod.rs"]
 #[allow(dead_code)]
 mod harness;
 

@@ -12,8 +12,10 @@ import {
 // page's own code logs nothing.
 const SERVER_DOWN = [
   /^WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/ws\/[\w-]+\?[^']*' failed: Error in connection establishment: net::ERR_CONNECTION_REFUSED$/,
-  // The page asks the API why it cannot connect (a deleted document, a revoked token).
-  /^Failed to load resource: net::ERR_CONNECTION_REFUSED$/
+  // The page asks the API why it cannot connect (a deleted document, a revoked token):
+  // refused while the server is down, or reset on a kept-alive connection to the
+  // killed process.
+  /^Failed to load resource: net::ERR_CONNECTION_(REFUSED|RESET)$/
 ]
 
 const session = testSession()
