@@ -7,7 +7,7 @@
 //! fuzz/open/.
 
 #[path = "../../fuzz/src/harness/mod.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod harness;
 
 use std::path::PathBuf;
