@@ -4,9 +4,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import {
   Server, sharedServer, Client, Y, docId, authorSecret, converged, waitFor, sleep, rawSocket, appendParagraph,
-  prng, testSeed, withSeed, tempDataDir
+  prng, testSeed, withSeed, tempDataDir, plainText, ROOT
 } from './lib.mjs'
 
 const shared = sharedServer()
@@ -319,4 +321,36 @@ test('a 2 MiB update is accepted and relayed', async () => {
     { timeout: 20000, message: 'the big paragraph did not arrive' })
   assert.equal(a.sockets.length, 1)
   assert.equal(b.sockets.length, 1)
+})
+
+test('an insert whose left origin is in a sequence and right origin in a map lands as Yjs places it', async () => {
+  // The fuzz harness's base document (a heading, "hello world", a title, a
+  // chat message, written by yrs under client 1) and a 14-byte update that
+  // inserts after "hello" with the `meta.title` entry as its right origin.
+  // yrs 0.28.1 took the map key from the right origin, made the insert a map
+  // entry and hid " world" on the server only (vendor/README.md).
+  const base = readFileSync(path.join(ROOT, 'tests/js/fixtures/fuzz-base-update.bin'))
+  const crafted = readFileSync(path.join(ROOT, 'fuzz/regressions/update/right-origin-in-a-map'))
+  const room = docId('origins')
+  const raw = await rawSocket(shared.server, room, `?author=${authorSecret()}&acks=1`)
+  raw.send(syncFrame(2, base))
+  await waitFor(() => raw.messages.some((m) => m[0] === 100), { message: 'the base was not acknowledged' })
+  const before = client(room)
+  await before.synced()
+  assert.match(plainText(before.fragment), /hello world/)
+
+  raw.send(syncFrame(2, crafted))
+  await waitFor(() => raw.messages.filter((m) => m[0] === 100).length >= 2, { message: 'the update was not acknowledged' })
+  // What Yjs makes of the two updates.
+  const yjs = new Y.Doc()
+  Y.applyUpdate(yjs, base)
+  Y.applyUpdate(yjs, crafted)
+  const expected = yjs.getXmlFragment('content').toString()
+  await waitFor(() => before.fragment.toString() === expected, { message: 'the relayed update did not arrive' })
+  // A client that loads the server's state sees the same document.
+  const after = client(room)
+  await after.synced()
+  assert.equal(after.fragment.toString(), expected)
+  assert.match(plainText(after.fragment), / world/)
+  raw.close()
 })
