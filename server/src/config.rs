@@ -73,7 +73,8 @@ pub struct Config {
     )]
     pub flush_interval_ms: u64,
 
-    /// Write a checkpoint after this many log entries.
+    /// Write a checkpoint after this many log entries, once the log since
+    /// the last one is as large as the document's state.
     #[arg(
         long,
         env = "QUIRE_CHECKPOINT_ENTRIES",
