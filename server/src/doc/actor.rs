@@ -295,7 +295,8 @@ impl Actor {
         if !self.conns.contains_key(&conn) {
             return;
         }
-        let mut room = self
+        // Bytes the document may still grow by.
+        let mut space = self
             .context
             .max_doc_bytes
             .saturating_sub(self.stored_size());
@@ -307,11 +308,11 @@ impl Actor {
                 continue;
             }
             let size = incoming.update.bytes().len() as u64;
-            if size > room {
+            if size > space {
                 too_large = true;
                 break;
             }
-            room -= size;
+            space -= size;
             clocks.add(&incoming.update);
             numbers.push((incoming.number, incoming.update.bytes().clone()));
             updates.push(incoming.update);
