@@ -93,42 +93,22 @@ impl Presence {
     /// Taken once per batch of messages, it relays many clients' changes in
     /// one frame instead of a frame per message.
     pub fn take_changes(&mut self) -> Option<Bytes> {
-        let mut changed = std::mem::take(&mut self.changed);
-        changed.sort_unstable();
-        changed.dedup();
-        let clients: HashMap<ClientID, AwarenessUpdateEntry> = changed
-            .into_iter()
-            .filter_map(|client| {
-                let peer = self.peers.get(&client)?;
-                Some((
-                    ClientID::new(client),
-                    AwarenessUpdateEntry {
-                        clock: peer.clock,
-                        json: peer.json.clone().unwrap_or_else(|| Arc::from("null")),
-                    },
-                ))
-            })
-            .collect();
-        (!clients.is_empty()).then(|| protocol::awareness(&AwarenessUpdate { clients }.encode_v1()))
+        let changed = std::mem::take(&mut self.changed);
+        let peers = &self.peers;
+        frame(changed.into_iter().filter_map(|client| {
+            let peer = peers.get(&client)?;
+            let json = peer.json.clone().unwrap_or_else(|| Arc::from("null"));
+            Some((client, peer.clock, json))
+        }))
     }
 
     /// Every live state as one awareness frame, or `None` when nobody is here.
     pub fn snapshot(&self) -> Option<Bytes> {
-        let clients: HashMap<ClientID, AwarenessUpdateEntry> = self
-            .peers
-            .iter()
-            .filter_map(|(client, peer)| {
-                let json = peer.json.clone()?;
-                Some((
-                    ClientID::new(*client),
-                    AwarenessUpdateEntry {
-                        clock: peer.clock,
-                        json,
-                    },
-                ))
-            })
-            .collect();
-        (!clients.is_empty()).then(|| protocol::awareness(&AwarenessUpdate { clients }.encode_v1()))
+        frame(
+            self.peers
+                .iter()
+                .filter_map(|(client, peer)| Some((*client, peer.clock, peer.json.clone()?))),
+        )
     }
 
     /// Removes the states of a connection that closed; returns the removal frame.
@@ -159,21 +139,24 @@ impl Presence {
     }
 
     fn remove_where(&mut self, now: Millis, pred: impl Fn(&PeerState) -> bool) -> Option<Bytes> {
-        let mut clients = HashMap::new();
+        let mut removed = Vec::new();
         for (client, peer) in self.peers.iter_mut().filter(|(_, p)| pred(p)) {
             peer.clock = peer.clock.wrapping_add(1);
             peer.json = None;
             peer.updated = now;
-            clients.insert(
-                ClientID::new(*client),
-                AwarenessUpdateEntry {
-                    clock: peer.clock,
-                    json: Arc::from("null"),
-                },
-            );
+            removed.push((*client, peer.clock, Arc::from("null")));
         }
-        (!clients.is_empty()).then(|| protocol::awareness(&AwarenessUpdate { clients }.encode_v1()))
+        frame(removed.into_iter())
     }
+}
+
+/// One awareness frame of `(client, clock, state JSON)` entries (a client
+/// named twice once), or `None` when there are none.
+fn frame(entries: impl Iterator<Item = (u64, u32, Arc<str>)>) -> Option<Bytes> {
+    let clients: HashMap<ClientID, AwarenessUpdateEntry> = entries
+        .map(|(client, clock, json)| (ClientID::new(client), AwarenessUpdateEntry { clock, json }))
+        .collect();
+    (!clients.is_empty()).then(|| protocol::awareness(&AwarenessUpdate { clients }.encode_v1()))
 }
 
 #[cfg(test)]
