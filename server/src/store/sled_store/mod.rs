@@ -87,11 +87,7 @@ impl SledStore {
             let store = SledStore {
                 inner: weak.upgrade()?,
             };
-            Some(
-                store
-                    .current()
-                    .and_then(|h| store.noted(h.db.flush()).map(drop)),
-            )
+            Some(store.flush_now())
         });
         Ok(Self { inner })
     }
@@ -120,17 +116,8 @@ impl SledStore {
         blocking(move || this.current()).await
     }
 
-    /// Notes a failed sled call: an I/O error may have left sled failing
+    /// Notes that a call failed: an I/O error may have left sled failing
     /// every later call.
-    fn noted<T>(&self, result: Result<T, sled::Error>) -> Result<T, StoreError> {
-        result.map_err(|e| {
-            if matches!(e, sled::Error::Io(_)) {
-                self.note_failure(&e);
-            }
-            e.into()
-        })
-    }
-
     fn note_failure(&self, error: &dyn std::fmt::Display) {
         let mut failed = self.inner.failed.lock().unwrap();
         if failed.is_none() {
@@ -216,11 +203,7 @@ impl SledStore {
                         }
                         std::mem::take(&mut f.0)
                     };
-                    let result = this
-                        .current()
-                        .and_then(|h| this.noted(h.db.flush()))
-                        .map(|_| ())
-                        .map_err(|e| e.to_string());
+                    let result = this.flush_now().map_err(|e| e.to_string());
                     for w in waiters {
                         let _ = w.send(result.clone());
                     }
@@ -231,15 +214,17 @@ impl SledStore {
             Ok(result) => result
                 .map_err(|e| StoreError::Backend(e.to_string()))?
                 .map_err(StoreError::Backend),
-            Err(_) => {
-                let e = StoreError::Backend(format!(
-                    "the disk did not confirm a flush within {} s",
-                    FLUSH_TIMEOUT.as_secs()
-                ));
-                self.note_failure(&e);
-                Err(e)
-            }
+            Err(_) => self.checked(Err(StoreError::Backend(format!(
+                "the disk did not confirm a flush within {} s",
+                FLUSH_TIMEOUT.as_secs()
+            )))),
         }
+    }
+
+    /// One flush of the open database, blocking, noting a failure.
+    fn flush_now(&self) -> Result<(), StoreError> {
+        let handles = self.current()?;
+        self.checked(handles.db.flush().map(drop).map_err(StoreError::from))
     }
 
     /// Runs a sled call on the open database, noting a failure.
