@@ -1,0 +1,81 @@
+use super::*;
+use yrs::{
+    Any, Array, Doc, Map, Text, Transact, WriteTxn, XmlElementPrelim, XmlFragment, XmlTextPrelim,
+};
+
+#[test]
+fn each_client_is_seen_once_however_many_there_are() {
+    for n in [1u64, 2, 16, 17, 100] {
+        let mut seen = Seen::default();
+        assert!((0..n).all(|c| seen.first_time(c * 7919)), "{n} distinct");
+        for c in 0..n {
+            assert!(!seen.first_time(c * 7919), "{n}: client {c} again");
+        }
+        assert!(seen.first_time(u64::MAX), "{n}: a new one");
+    }
+}
+
+#[test]
+fn counts_utf16_units_from_utf8() {
+    for text in ["", "plain", "é", "€uro", "𝄞 clef", "a😀b😀"] {
+        assert_eq!(
+            utf16_len(text.as_bytes()),
+            text.encode_utf16().count() as u64,
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn accepts_what_yjs_writes() {
+    let doc = Doc::new();
+    let mut txn = doc.transact_mut();
+    let text = txn.get_or_insert_text("t");
+    text.insert(&mut txn, 0, "hello world 🙂");
+    text.format(
+        &mut txn,
+        0,
+        2,
+        yrs::types::Attrs::from([("strong".into(), Any::from(true))]),
+    );
+    let arr = txn.get_or_insert_array("a");
+    arr.push_back(
+        &mut txn,
+        Any::from(vec![Any::from(1.5), Any::Null, Any::from("x")]),
+    );
+    let map = txn.get_or_insert_map("m");
+    map.insert(&mut txn, "k", Any::from(7));
+    let xml = txn.get_or_insert_xml_fragment("x");
+    let p = xml.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+    p.push_back(&mut txn, XmlTextPrelim::new("body"));
+    text.remove_range(&mut txn, 1, 2);
+    let update = txn.encode_update_v1();
+    scan_update_v1(&update).unwrap();
+    scan_update_v1(&[0, 0]).unwrap();
+}
+
+#[test]
+fn refuses_deep_values_big_clients_and_garbage() {
+    // One Any item holding arrays nested 10,000 deep.
+    let mut deep = vec![1, 1, 5, 0, 8, 1, 1, b'r', 1];
+    deep.extend(std::iter::repeat_n([117u8, 1], 10_000).flatten());
+    deep.push(126);
+    deep.push(0);
+    assert!(matches!(
+        scan_update_v1(&deep),
+        Err(Error::RefusedUpdate(_))
+    ));
+    // Client id 2^53.
+    let mut big = vec![1, 1];
+    let mut id = 1u64 << 53;
+    while id >= 0x80 {
+        big.push((id as u8 & 0x7f) | 0x80);
+        id >>= 7;
+    }
+    big.push(id as u8);
+    big.extend([0, 4, 1, b'r', 1, b'a', 0]);
+    assert!(matches!(scan_update_v1(&big), Err(Error::RefusedUpdate(_))));
+    for bad in [&[][..], &[1], &[200, 1], &[0, 0, 9]] {
+        assert!(scan_update_v1(bad).is_err(), "{bad:?}");
+    }
+}
