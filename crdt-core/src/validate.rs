@@ -334,11 +334,16 @@ impl<'a> Scan<'a> {
                                 self.string()?;
                                 ParentRef::Root
                             } else {
-                                ParentRef::Type(self.id()?)
+                                let id = self.id()?;
+                                precedes(id, client, clock)?;
+                                ParentRef::Type(id)
                             };
                             if info & 0x20 != 0 {
                                 self.string()?;
                             }
+                        }
+                        for origin in left.into_iter().chain(right) {
+                            precedes(origin, client, clock)?;
                         }
                         (self.content(info)?, parent, info & 0b1111 == 7)
                     }
@@ -393,6 +398,22 @@ impl<'a> Scan<'a> {
         }
         Ok(())
     }
+}
+
+/// A block's origins and parent existed before it, so those of its own
+/// client have earlier clocks. Neither Yjs nor yrs waits for a later clock
+/// of the block's own client, as they wait for other clients' blocks: Yjs
+/// clients throw on such a block, and yrs integrates it differently live
+/// and after a reload of the document.
+#[inline]
+fn precedes(reference: BlockId, client: u64, clock: u64) -> Result<()> {
+    if reference.0 == client && u64::from(reference.1) >= clock {
+        return Err(refuse(format!(
+            "block {client}#{clock} refers to {client}#{}, which is not older",
+            reference.1
+        )));
+    }
+    Ok(())
 }
 
 /// The UTF-16 length of UTF-8 text: one unit per character, two for those

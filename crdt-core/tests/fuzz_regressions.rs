@@ -235,3 +235,19 @@ fn an_insert_between_a_sequence_and_a_map_entry_stays_in_the_sequence() {
         assert_eq!(live, reloaded);
     }
 }
+
+/// A format block whose right origin was its own client's clock 826, past
+/// every clock the update carries. Yjs never waits for its own client's
+/// blocks, so npm Yjs threw on the update; yrs applied it, and the document
+/// and a reload of its checkpoint formatted the text differently. The scan
+/// now refuses a block whose origins or parent are not older blocks of its
+/// own client.
+#[test]
+fn a_block_that_refers_to_its_own_clients_later_clock_is_refused() {
+    let data = std::fs::read(fuzz_dir("regressions/update/own-client-later-right-origin")).unwrap();
+    let err = decode(&data).unwrap_err();
+    assert!(
+        matches!(&err, Error::RefusedUpdate(why) if why.contains("10#13 refers to 10#826")),
+        "{err}"
+    );
+}

@@ -79,3 +79,37 @@ fn refuses_deep_values_big_clients_and_garbage() {
         assert!(scan_update_v1(bad).is_err(), "{bad:?}");
     }
 }
+
+/// Text "ab" in root "t" by client 1, then "c" after its "b", then one more
+/// block at clock 3 with the given `info` and references.
+fn with_block(info: u8, references: &[u8]) -> Vec<u8> {
+    let mut update = vec![1, 3, 1, 0];
+    update.extend([4, 1, 1, b't', 2, b'a', b'b']);
+    update.extend([0x84, 1, 1, 1, b'c']);
+    update.push(info);
+    update.extend(references);
+    update.extend([1, b'd', 0]);
+    update
+}
+
+#[test]
+fn refuses_blocks_that_refer_to_their_own_clients_later_clocks() {
+    // Origins and a parent that exist before the block.
+    scan_update_v1(&with_block(0xC4, &[1, 2, 1, 0])).unwrap();
+    // Another client's later clocks are dependencies yet to arrive.
+    scan_update_v1(&with_block(0xC4, &[1, 2, 2, 9])).unwrap();
+    scan_update_v1(&with_block(0x04, &[0, 2, 9])).unwrap();
+    for (info, references) in [
+        (0xC4, &[1, 2, 1, 9][..]), // a right origin yet to be written
+        (0x84, &[1, 3]),           // itself as its left origin
+        (0x44, &[1, 4]),           // a right origin after itself
+        (0x04, &[0, 1, 3]),        // itself as its parent
+    ] {
+        let update = with_block(info, references);
+        let err = scan_update_v1(&update).unwrap_err();
+        assert!(
+            matches!(&err, Error::RefusedUpdate(why) if why.contains("is not older")),
+            "{references:?}: {err}"
+        );
+    }
+}
