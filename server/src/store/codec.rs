@@ -59,8 +59,8 @@ const BATCH: u8 = 0xff;
 
 /// Largest record a batch is packed into, bytes; one larger entry gets a
 /// record of its own. Under sled 0.34's threshold (a quarter of its 512 KiB
-/// segments) for keeping a value in a file of its own: such files are
-/// where a full disk can leave sled unable to flush until restarted.
+/// segments) for keeping a value in a file of its own, which costs a file
+/// created and synced per record.
 pub const RECORD_BYTES: usize = 64 << 10;
 
 /// One log record holding `entries`, which have consecutive seqs: stored

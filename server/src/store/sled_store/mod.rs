@@ -32,10 +32,11 @@ pub enum Durability {
 /// Least time between two attempts to reopen a failed database.
 const REOPEN_EVERY: Duration = Duration::from_secs(1);
 
-/// Longest wait for a flush. When a write of a large value (which sled 0.34
-/// keeps in a file of its own) fails, sled leaves its reservation open and
-/// every later flush waits for it forever; the store then stops
-/// acknowledging, keeps serving, and needs a restart to write again.
+/// Longest wait for a flush. A disk that hangs, or a fault in sled that
+/// leaves a write open (as the failed write of a large value did before
+/// vendor/sled mended it), must not hold a document's acknowledgements and
+/// its shutdown forever: the flush fails and is retried like any other
+/// failed write.
 const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A sled database with trees for the log, checkpoints, metadata and settings.
@@ -147,7 +148,7 @@ impl SledStore {
         if let Some(handles) = slot.as_ref() {
             // A probe: a failed sled fails every call, a healthy one (the
             // error was passing) needs no reopening. Not a flush, which
-            // may never return (see FLUSH_TIMEOUT).
+            // waits for the disk (see FLUSH_TIMEOUT).
             let probe = handles.settings.insert("quire-write-probe", &[1u8][..]);
             if probe.is_ok() {
                 *failed = None;
