@@ -19,6 +19,14 @@ use crate::update::DecodedUpdate;
 /// A stable author id: who the server vouches wrote something.
 pub type AuthorId = Arc<str>;
 
+/// Why an update with contradictory origins failed. yrs integrates an item
+/// by scanning right from its left origin for its right origin; when that is
+/// not there (no Yjs client writes such an item) the item's place depends on
+/// the order of integration, so the live document and a reload of its
+/// checkpoint would differ. The vendored yrs integrates such an item as
+/// garbage and counts it; the update is refused and the document rebuilt.
+const CONTRADICTORY: &str = "an item's right origin does not lie right of its left origin";
+
 /// Most bytes of updates a document holds back waiting for dependencies;
 /// past it, the update that grew them is refused and the document rebuilt.
 pub const PENDING_LIMIT: usize = 1 << 20;
@@ -196,8 +204,12 @@ impl Document {
                     break;
                 }
                 let (writers, update) = update.into_writers_and_update();
+                let contradictory = txn.contradictory_items();
                 txn.apply_update(update)
                     .map_err(|e| Error::ApplyFailed(e.to_string()))?;
+                if txn.contradictory_items() > contradictory {
+                    return Err(Error::ApplyFailed(CONTRADICTORY.into()));
+                }
                 self.bindings.bind(&writers, author);
                 run.count += 1;
             }

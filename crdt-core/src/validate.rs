@@ -3,8 +3,10 @@
 //! a few thousand levels deep, masks client ids of 2^53 and above, overflows
 //! clocks near `u32::MAX` and integers longer than ten bytes, panics on a
 //! client's blocks given in two runs, cannot re-encode legacy JSON content,
-//! and loses deleted ranges that are not sorted when it merges updates; this
-//! scan refuses such updates first.
+//! and loses deleted ranges that are not sorted when it merges updates; Yjs
+//! and yrs read some blocks differently (a content ref with a fifth bit, a
+//! reference to a later clock of the block's own client). This scan refuses
+//! such updates first.
 //! State vectors and awareness updates get the client id check too.
 
 use smallvec::SmallVec;
@@ -312,6 +314,11 @@ impl<'a> Scan<'a> {
                 let info = self.u8()?;
                 let (len, parent, nests) = match info {
                     0 | 10 => (self.var()?, ParentRef::Nothing, false),
+                    // Yjs reads five bits of content ref, yrs four: an
+                    // item with the fifth set is something else to each.
+                    _ if info & 0x10 != 0 => {
+                        return Err(refuse(format!("unknown content ref in info {info:#04x}")));
+                    }
                     _ => {
                         let left = if info & 0x80 != 0 {
                             Some(self.id()?)

@@ -113,3 +113,14 @@ fn refuses_blocks_that_refer_to_their_own_clients_later_clocks() {
         );
     }
 }
+
+#[test]
+fn refuses_content_refs_that_yjs_reads_differently() {
+    // Yjs reads the content ref from five bits of the info byte, yrs from
+    // four: 0xD4 is a string to yrs and content ref 20 (none) to Yjs.
+    let err = scan_update_v1(&with_block(0xD4, &[1, 2, 1, 0])).unwrap_err();
+    assert!(
+        matches!(&err, Error::RefusedUpdate(why) if why.contains("content ref")),
+        "{err}"
+    );
+}

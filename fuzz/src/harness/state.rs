@@ -282,12 +282,11 @@ pub(super) fn check_document(document: &Document) {
         live.pending,
         loaded.pending
     );
-    // yrs integrates hostile updates whose origins contradict each other
-    // (a right origin left of the left origin, or in another type) in an
-    // order-dependent way, so a reload may order, format, or even show or
-    // hide content differently (see fuzz/open/ and fuzz/README.md). By
-    // default a reload must keep the state vector and every pending block;
-    // QUIRE_FUZZ_STRICT=1 compares whole states, and finds those bugs.
+    // By default a reload must keep the state vector and every pending
+    // block; QUIRE_FUZZ_STRICT=1 compares whole states. Updates whose
+    // origins contradict each other (a right origin left of the left
+    // origin, or in another type) used to reload differently (fuzz/README.md);
+    // strict runs look for more such.
     assert_eq!(loaded.state_vector, live.state_vector, "checkpoint differs");
     if strict() {
         assert_eq!(

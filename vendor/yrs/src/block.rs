@@ -917,6 +917,40 @@ impl Item {
         }
     }
 
+    /// Quire: whether the right neighbour (from the right origin) lies right
+    /// of the left one in the list the item goes into, stepping over at most
+    /// what is left of `steps`' budget of [`crate::transaction::ORIGIN_STEPS`].
+    fn origins_in_order(&self, parent: BranchPtr, steps: &mut u64) -> bool {
+        let Some(right) = self.right else {
+            return true;
+        };
+        let mut o = if let Some(left) = &self.left {
+            left.right
+        } else if let Some(sub) = &self.parent_sub {
+            let mut o = parent.map.get(sub).copied();
+            while let Some(item) = o {
+                match item.left {
+                    Some(left) => o = Some(left),
+                    None => break,
+                }
+            }
+            o
+        } else {
+            parent.start
+        };
+        while let Some(item) = o {
+            if item == right {
+                return true;
+            }
+            *steps += 1;
+            if *steps > crate::transaction::ORIGIN_STEPS {
+                return false;
+            }
+            o = item.right;
+        }
+        false
+    }
+
     fn resolve_conflict(&mut self, blocks: &mut BlockStore) {
         let parent = self.parent.as_branch().unwrap();
 
@@ -1033,7 +1067,23 @@ impl<'doc> TransactionMut<'doc> {
             }
         };
 
-        if item.detect_conflict() {
+        // Quire: YATA scans right from the left origin for the right one;
+        // where that is not found, the item lands somewhere that depends on
+        // the order of integration, and a reload places it elsewhere. A
+        // right origin inside the left origin's block, at or before it,
+        // splits that block so that `left` no longer ends at the origin.
+        let conflict = item.detect_conflict();
+        let split = match (item.left, item.origin.as_ref()) {
+            (Some(left), Some(origin)) => left.last_id() != *origin,
+            _ => false,
+        };
+        if split || (conflict && !item.origins_in_order(parent, &mut self.origin_steps)) {
+            self.contradictory += 1;
+            // Trimmed above already.
+            self.integrate_gc(item.range(), 0);
+            return None;
+        }
+        if conflict {
             item.resolve_conflict(&mut store.blocks);
         }
 

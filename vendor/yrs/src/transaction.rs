@@ -484,6 +484,10 @@ impl<'doc> ReadTxn for Transaction<'doc> {
 ///
 /// In Yrs transactions are always auto-committing all of their changes when dropped. Rollbacks are
 /// not supported (if some operations needs to be undone, this can be achieved using [UndoManager])
+/// Quire: most items one transaction steps over to check that right origins
+/// lie right of left origins.
+pub const ORIGIN_STEPS: u64 = 1 << 24;
+
 pub struct TransactionMut<'doc> {
     pub(crate) store: RwLockWriteGuard<'doc, Store>,
     /// State vector of a current transaction at the moment of its creation.
@@ -507,6 +511,11 @@ pub struct TransactionMut<'doc> {
     local: bool,
     committed: bool,
     needs_cleanup: bool,
+    /// Quire: remote items whose right origin was not found right of their
+    /// left origin, integrated as garbage instead (see `Item::origins_in_order`).
+    pub(crate) contradictory: u32,
+    /// Quire: items stepped over so far to find right origins.
+    pub(crate) origin_steps: u64,
 }
 
 impl<'doc> ReadTxn for TransactionMut<'doc> {
@@ -555,7 +564,18 @@ impl<'doc> TransactionMut<'doc> {
             local: true,
             committed: false,
             needs_cleanup: false,
+            contradictory: 0,
+            origin_steps: 0,
         }
+    }
+
+    /// Quire: how many remote items this transaction integrated as garbage
+    /// because their right origin did not lie right of their left origin in
+    /// the same list (an update no Yjs client writes, which Yjs and yrs
+    /// would place differently live and after a reload), or because finding
+    /// it took more steps than [`ORIGIN_STEPS`] allows.
+    pub fn contradictory_items(&self) -> u32 {
+        self.contradictory
     }
 
     /// Check, if there were any changes registered within the scope of this transaction.
@@ -940,8 +960,12 @@ impl<'doc> TransactionMut<'doc> {
                 let ds = store.pending_ds.take().unwrap_or_default();
                 let mut ds_update = Update::new();
                 ds_update.delete_set = ds;
+                // Quire: items of earlier updates that integrate now count
+                // against none of this update's.
+                let contradictory = self.contradictory;
                 self.apply_update(pending.update)?;
                 self.apply_update(ds_update)?;
+                self.contradictory = contradictory;
             }
         }
 
