@@ -12,7 +12,7 @@
 use smallvec::SmallVec;
 use yrs::encoding::read::{Cursor, Read};
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 use crate::nesting::{Block, BlockId, Blocks, ParentRef};
 
 /// Deepest nesting of `Any` arrays and maps accepted.
@@ -20,12 +20,18 @@ pub const MAX_ANY_DEPTH: usize = 64;
 /// Client ids are 53-bit integers in Yjs.
 const CLIENT_LIMIT: u64 = 1 << 53;
 
-fn refuse(what: impl std::fmt::Display) -> Error {
-    Error::RefusedUpdate(what.to_string())
+/// What the scan's steps return. A failure is boxed, so that a value on the
+/// hot path comes back in registers rather than through memory.
+type Result<T, E = Box<Error>> = std::result::Result<T, E>;
+
+#[cold]
+fn refuse(what: impl std::fmt::Display) -> Box<Error> {
+    Box::new(Error::RefusedUpdate(what.to_string()))
 }
 
-fn malformed(e: impl std::fmt::Display) -> Error {
-    Error::MalformedUpdate(e.to_string())
+#[cold]
+fn malformed(e: impl std::fmt::Display) -> Box<Error> {
+    Box::new(Error::MalformedUpdate(e.to_string()))
 }
 
 /// The clocks `start..end` of one client that an update carries blocks for.
@@ -100,8 +106,20 @@ impl<'a> Scan<'a> {
     /// An unsigned varint of at most ten bytes. Read here rather than with
     /// yrs's generic reader: the scan reads a few per block, and this is
     /// most of its time.
-    #[inline]
+    #[inline(always)]
     fn var(&mut self) -> Result<u64> {
+        // Most are one byte: clocks and lengths of keystrokes, small ids.
+        if let Some(&byte) = self.cursor.buf.get(self.cursor.next)
+            && byte < 0x80
+        {
+            self.cursor.next += 1;
+            return Ok(u64::from(byte));
+        }
+        self.var_long()
+    }
+
+    #[inline(never)]
+    fn var_long(&mut self) -> Result<u64> {
         let buf = self.cursor.buf;
         let mut at = self.cursor.next;
         let mut value = 0u64;
@@ -432,14 +450,18 @@ fn utf16_len(utf8: &[u8]) -> u64 {
 }
 
 /// Scans a v1 update; an error names what is wrong.
-pub fn scan_update_v1(bytes: &[u8]) -> Result<()> {
-    Scan::new(bytes, false).update()
+pub fn scan_update_v1(bytes: &[u8]) -> crate::error::Result<()> {
+    Scan::new(bytes, false).update().map_err(|e| *e)
 }
 
 /// Scans a v1 update as [`scan_update_v1`] does, noting each client's run
 /// of clocks and, when the update creates nested types, its blocks, whose
 /// nesting is checked against a document before the update is applied.
-pub(crate) fn scan_update_runs_v1(bytes: &[u8]) -> Result<Scanned> {
+pub(crate) fn scan_update_runs_v1(bytes: &[u8]) -> crate::error::Result<Scanned> {
+    runs_v1(bytes).map_err(|e| *e)
+}
+
+fn runs_v1(bytes: &[u8]) -> Result<Scanned> {
     let mut scan = Scan::new(bytes, false);
     scan.update()?;
     let (runs, mut writers) = (scan.runs, scan.writers);
@@ -465,25 +487,31 @@ pub(crate) fn scan_update_runs_v1(bytes: &[u8]) -> Result<Scanned> {
 /// 2^53 and above: yrs debug-asserts on them in generic decoding code, which
 /// may be compiled into crdt-core with crdt-core's debug assertions, so a
 /// build with debug assertions can panic on them.
-pub fn scan_state_vector_v1(bytes: &[u8]) -> Result<()> {
-    let mut scan = Scan::new(bytes, false);
-    for _ in 0..scan.count()? {
-        scan.client()?;
-        scan.var()?;
-    }
-    Ok(())
+pub fn scan_state_vector_v1(bytes: &[u8]) -> crate::error::Result<()> {
+    (|| -> Result<()> {
+        let mut scan = Scan::new(bytes, false);
+        for _ in 0..scan.count()? {
+            scan.client()?;
+            scan.var()?;
+        }
+        Ok(())
+    })()
+    .map_err(|e| *e)
 }
 
 /// Scans an awareness update for client ids of 2^53 and above, as
 /// [`scan_state_vector_v1`] does.
-pub fn scan_awareness_v1(bytes: &[u8]) -> Result<()> {
-    let mut scan = Scan::new(bytes, false);
-    for _ in 0..scan.count()? {
-        scan.client()?;
-        scan.var()?;
-        scan.bytes()?;
-    }
-    Ok(())
+pub fn scan_awareness_v1(bytes: &[u8]) -> crate::error::Result<()> {
+    (|| -> Result<()> {
+        let mut scan = Scan::new(bytes, false);
+        for _ in 0..scan.count()? {
+            scan.client()?;
+            scan.var()?;
+            scan.bytes()?;
+        }
+        Ok(())
+    })()
+    .map_err(|e| *e)
 }
 
 #[cfg(test)]

@@ -315,6 +315,24 @@ fn origins_in_two_blocks_are_checked_in_the_document() {
     assert_eq!(live, reloaded);
 }
 
+/// An embed whose left origin is a garbage-collected block. Yjs makes such
+/// an item garbage too; yrs 0.28.1 found no item at the origin, took the
+/// parent from the right origin, and showed "image" at the start of the
+/// body, where no Yjs client had it (and a reload put it elsewhere). The
+/// vendored yrs follows Yjs (vendor/README.md).
+#[test]
+fn an_item_next_to_garbage_is_garbage_as_in_yjs() {
+    let data = std::fs::read(fuzz_dir("regressions/update/origin-in-garbage")).unwrap();
+    let mut document = harness::base_document();
+    document
+        .apply(decode(&data).unwrap(), &Arc::from("fuzz"))
+        .unwrap();
+    let (live, reloaded) = body_live_and_reloaded(&document);
+    assert!(!live.contains("image"), "{live}");
+    assert!(live.starts_with("<heading"), "{live}");
+    assert_eq!(live, reloaded);
+}
+
 /// Yjs reads an item's content ref from five bits of its info byte and yrs
 /// from four, so an info byte with the fifth bit set was binary content to
 /// the server and made npm Yjs throw. The scan refuses it.

@@ -462,7 +462,14 @@ impl Update {
             // Here since we decode all blocks first, then apply them, we might not find them in
             // the block store during decoding. Therefore, we retroactively reattach it here.
 
+            // Quire: as in Yjs, an item whose origin is garbage collected is
+            // garbage too. yrs found no item there and took the parent from
+            // the other neighbour, placing content that Yjs drops.
+            let next_to_gc = (item.origin.is_some() && item.left.is_none())
+                || (item.right_origin.is_some() && item.right.is_none());
+
             item.parent = match &item.parent {
+                _ if next_to_gc => TypePtr::Unknown,
                 TypePtr::Branch(branch_ptr) => TypePtr::Branch(*branch_ptr),
                 TypePtr::Unknown => match (item.left, item.right) {
                     (Some(left), _) if left.parent != TypePtr::Unknown => {
