@@ -124,3 +124,40 @@ fn refuses_content_refs_that_yjs_reads_differently() {
         "{err}"
     );
 }
+
+#[test]
+fn reads_varints_of_every_length_with_or_without_bytes_after_them() {
+    let mut values = vec![
+        0,
+        1,
+        127,
+        128,
+        255,
+        300,
+        16_383,
+        16_384,
+        u64::from(u32::MAX),
+    ];
+    values.extend((0..64).map(|bit| 1u64 << bit));
+    values.extend((0..64).map(|bit| (1u64 << bit) - 1));
+    values.extend((0..200u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (i % 64)));
+    for value in values {
+        let mut bytes = Vec::new();
+        let mut v = value;
+        while v >= 0x80 {
+            bytes.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        bytes.push(v as u8);
+        for tail in [0usize, 1, 7, 9] {
+            let mut buf = bytes.clone();
+            buf.extend(std::iter::repeat_n(0xAA, tail));
+            let mut scan = Scan::new(&buf, false);
+            assert_eq!(scan.var().unwrap(), value, "{value} with {tail} after");
+            assert_eq!(scan.remaining(), tail, "{value} with {tail} after");
+        }
+    }
+    // Ten bytes without an end, and a cut one.
+    assert!(Scan::new(&[0xff; 12], false).var().is_err());
+    assert!(Scan::new(&[0xff, 0xff], false).var().is_err());
+}
