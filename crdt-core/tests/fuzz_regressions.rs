@@ -333,6 +333,45 @@ fn an_item_next_to_garbage_is_garbage_as_in_yjs() {
     assert_eq!(live, reloaded);
 }
 
+/// One author sent the base document under client 1, then the same blocks
+/// again from clock 16: clocks 16 to 27 carried other content than the
+/// document had. yrs trims the known clocks off "hello" (28 to 30 were new)
+/// and takes the block before its first new clock as its left neighbour:
+/// the chat message's `text` entry, in another type. The live document made
+/// "llo" the message's text and a reload dropped it. A neighbour in another
+/// list than the item's is now refused as contradictory.
+#[test]
+fn a_trimmed_block_whose_neighbour_is_in_another_list_is_refused() {
+    let data = std::fs::read(fuzz_dir(
+        "regressions/session/equivocation-trimmed-into-another-list",
+    ))
+    .unwrap();
+    let (_, steps) = harness::decode_script(&data);
+    let updates: Vec<Vec<u8>> = steps
+        .into_iter()
+        .filter_map(|step| match step {
+            harness::Step::Frame { frame, .. } => match protocol::decode(&frame) {
+                Ok(protocol::Inbound::Update(update)) => Some(update.to_vec()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    assert_eq!(updates.len(), 2);
+    let mut document = Document::new();
+    let author: crdt_core::AuthorId = Arc::from("twice");
+    document
+        .apply(decode(&updates[0]).unwrap(), &author)
+        .unwrap();
+    let err = document
+        .apply(decode(&updates[1]).unwrap(), &author)
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::ApplyFailed(why) if why.contains("right origin")),
+        "{err}"
+    );
+}
+
 /// Yjs reads an item's content ref from five bits of its info byte and yrs
 /// from four, so an info byte with the fifth bit set was binary content to
 /// the server and made npm Yjs throw. The scan refuses it.

@@ -1072,12 +1072,22 @@ impl<'doc> TransactionMut<'doc> {
         // the order of integration, and a reload places it elsewhere. A
         // right origin inside the left origin's block, at or before it,
         // splits that block so that `left` no longer ends at the origin.
+        // And a neighbour in another list (an origin in another type, or
+        // the block before a trimmed item's first clock, when a hostile
+        // update gives known clocks other content) is no neighbour at all.
         let conflict = item.detect_conflict();
         let split = match (item.left, item.origin.as_ref()) {
             (Some(left), Some(origin)) => left.last_id() != *origin,
             _ => false,
         };
-        if split || (conflict && !item.origins_in_order(parent, &mut self.origin_steps)) {
+        let foreign = |n: Option<ItemPtr>| {
+            n.is_some_and(|n| !matches!(n.parent, TypePtr::Branch(b) if b == parent))
+        };
+        if split
+            || foreign(item.left)
+            || foreign(item.right)
+            || (conflict && !item.origins_in_order(parent, &mut self.origin_steps))
+        {
             self.contradictory += 1;
             // Trimmed above already.
             self.integrate_gc(item.range(), 0);
