@@ -4,7 +4,7 @@
 //! fuzz target's own checks, which this file includes, so no libFuzzer is
 //! needed; each bug also has a named test that says what it was. Open bugs,
 //! not yet fixed, are described in fuzz/README.md with their inputs in
-//! fuzz/open/ (none at present).
+//! fuzz/open/.
 
 #[path = "../../fuzz/src/harness/mod.rs"]
 #[allow(dead_code, unused_imports)]
