@@ -25,8 +25,7 @@ pub type AuthorId = Arc<str>;
 /// the order of integration, so the live document and a reload of its
 /// checkpoint would differ. The vendored yrs integrates such an item as
 /// garbage and counts it; the update is refused and the document rebuilt.
-const CONTRADICTORY: &str =
-    "an item's origins contradict each other (its right origin is not right of its left origin in one list)";
+const CONTRADICTORY: &str = "an item's origins contradict each other (its right origin is not right of its left origin in one list)";
 
 /// Most bytes of updates a document holds back waiting for dependencies;
 /// past it, the update that grew them is refused and the document rebuilt.

@@ -81,6 +81,30 @@ pub enum Outcome {
     Update(Box<IncomingUpdate>),
 }
 
+/// An inbound frame made ready for its room without the document: an update
+/// is scanned and decoded already. A connection's own task reads its frames
+/// this way, in parallel with the room's task, which applies them.
+#[derive(Debug)]
+pub enum Frame {
+    /// A SyncStep2 or Update message, its update decoded.
+    Update(DecodedUpdate),
+    /// Any other message, as received.
+    Other(Bytes),
+}
+
+impl Frame {
+    /// Reads one websocket frame. An error means the frame was malformed or
+    /// its update refused; the connection should be closed.
+    pub fn read(frame: Bytes) -> Result<Self> {
+        Ok(match protocol::decode(&frame)? {
+            Inbound::SyncStep2(bytes) | Inbound::Update(bytes) => {
+                Frame::Update(DecodedUpdate::decode(frame.slice_ref(bytes))?)
+            }
+            _ => Frame::Other(frame),
+        })
+    }
+}
+
 /// A document and the presence of everyone connected to it.
 #[derive(Debug, Default)]
 pub struct Room {
@@ -108,31 +132,28 @@ impl Room {
     /// Handles one inbound frame. An error means the frame was malformed or
     /// hostile; nothing changed and the caller should close the connection.
     pub fn receive(&mut self, session: &mut Session, frame: &[u8], now: Millis) -> Result<Outcome> {
-        let message = protocol::decode(frame)?;
-        Ok(match message {
+        self.receive_frame(session, Frame::read(Bytes::copy_from_slice(frame))?, now)
+    }
+
+    /// Handles one inbound frame read by [`Frame::read`], as
+    /// [`Room::receive`] handles its bytes.
+    pub fn receive_frame(
+        &mut self,
+        session: &mut Session,
+        frame: Frame,
+        now: Millis,
+    ) -> Result<Outcome> {
+        let frame = match frame {
+            Frame::Update(update) => return self.receive_update(session, update),
+            Frame::Other(frame) => frame,
+        };
+        Ok(match protocol::decode(&frame)? {
             Inbound::SyncStep1(remote) => {
                 Outcome::Reply(protocol::sync_step2(&self.document.diff(&remote)))
             }
             Inbound::SyncStep2(bytes) | Inbound::Update(bytes) => {
-                let update = DecodedUpdate::decode(Bytes::copy_from_slice(bytes))?;
-                if session.read_only {
-                    // An empty SyncStep2 (every client answers SyncStep1) is no write.
-                    let quiet = update.is_empty() || session.told_read_only;
-                    session.told_read_only |= !update.is_empty();
-                    return Ok(if quiet {
-                        Outcome::Nothing
-                    } else {
-                        Outcome::Reply(protocol::permission_denied(READ_ONLY))
-                    });
-                }
-                self.document.authorize(&update, &session.author)?;
-                session.update_messages += 1;
-                Outcome::Update(Box::new(IncomingUpdate {
-                    conn: session.conn,
-                    author: session.author.clone(),
-                    number: session.update_messages,
-                    update,
-                }))
+                let update = DecodedUpdate::decode(frame.slice_ref(bytes))?;
+                return self.receive_update(session, update);
             }
             Inbound::Awareness(payload) => {
                 self.presence.apply(session.conn, payload, now)?;
@@ -144,6 +165,27 @@ impl Room {
             },
             Inbound::Auth | Inbound::Unknown(_) => Outcome::Nothing,
         })
+    }
+
+    fn receive_update(&mut self, session: &mut Session, update: DecodedUpdate) -> Result<Outcome> {
+        if session.read_only {
+            // An empty SyncStep2 (every client answers SyncStep1) is no write.
+            let quiet = update.is_empty() || session.told_read_only;
+            session.told_read_only |= !update.is_empty();
+            return Ok(if quiet {
+                Outcome::Nothing
+            } else {
+                Outcome::Reply(protocol::permission_denied(READ_ONLY))
+            });
+        }
+        self.document.authorize(&update, &session.author)?;
+        session.update_messages += 1;
+        Ok(Outcome::Update(Box::new(IncomingUpdate {
+            conn: session.conn,
+            author: session.author.clone(),
+            number: session.update_messages,
+            update,
+        })))
     }
 
     /// Applies an accepted update to the document. On
@@ -198,5 +240,53 @@ impl Room {
     /// Connected clients' presence.
     pub fn presence(&self) -> &Presence {
         &self.presence
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use yrs::{GetString, Text, Transact, WriteTxn};
+
+    fn typed(text: &str) -> Vec<u8> {
+        let doc = yrs::Doc::with_client_id(7);
+        let mut txn = doc.transact_mut();
+        txn.get_or_insert_text("t").insert(&mut txn, 0, text);
+        txn.encode_update_v1()
+    }
+
+    #[test]
+    fn a_frame_read_ahead_is_received_as_its_bytes_are() {
+        let frame = protocol::update(&typed("ahead"));
+        let read = Frame::read(frame.clone()).unwrap();
+        let Frame::Update(update) = &read else {
+            panic!("an update frame reads as an update: {read:?}");
+        };
+        // The update is the frame's payload, not a copy of it.
+        let payload = update.bytes();
+        let within = frame.as_ptr_range();
+        assert!(within.contains(&payload.as_ptr()));
+
+        let (mut room, mut twin) = (Room::default(), Room::default());
+        let author: AuthorId = Arc::from("a");
+        let mut session = Session::new(1, author.clone(), false);
+        let mut other = Session::new(1, author.clone(), false);
+        let ahead = room.receive_frame(&mut session, read, 0).unwrap();
+        let direct = twin.receive(&mut other, &frame, 0).unwrap();
+        for (room, outcome) in [(&mut room, ahead), (&mut twin, direct)] {
+            let Outcome::Update(incoming) = outcome else {
+                panic!("an update to apply");
+            };
+            assert_eq!(incoming.number, 1);
+            room.apply(*incoming).unwrap();
+            let doc = room.document().doc();
+            let text = doc.get_or_insert_text("t");
+            assert_eq!(text.get_string(&doc.transact()), "ahead");
+        }
+        // Other messages pass through whole; garbage is refused up front.
+        let step1 = protocol::sync_step1(&room.document().state_vector());
+        assert!(matches!(Frame::read(step1).unwrap(), Frame::Other(_)));
+        assert!(Frame::read(Bytes::from_static(&[0, 2, 5, 1])).is_err());
     }
 }

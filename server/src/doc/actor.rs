@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use crdt_core::session::Frame;
 use crdt_core::{Document, Error as CoreError, IncomingUpdate, Outcome, Room, Session, protocol};
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;

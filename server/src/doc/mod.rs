@@ -104,9 +104,15 @@ pub(crate) enum Control {
     },
 }
 
-/// A frame from a joined connection, or its departure.
+/// A frame from a joined connection, read by the connection's task (an
+/// update comes decoded, or the reason it was refused), or its departure.
 #[derive(Debug)]
 pub(crate) enum FromConn {
-    Frame { conn: u64, frame: Bytes },
-    Leave { conn: u64 },
+    Frame {
+        conn: u64,
+        frame: Box<crdt_core::Result<crdt_core::session::Frame>>,
+    },
+    Leave {
+        conn: u64,
+    },
 }

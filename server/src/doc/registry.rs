@@ -43,8 +43,11 @@ pub struct DocHandle {
 
 impl DocHandle {
     /// Hands a frame to the document; waits when the document is busy.
-    /// Returns false when the document is gone.
+    /// Returns false when the document is gone. The frame is read here, on
+    /// the connection's task: updates are scanned and decoded beside the
+    /// document's task rather than in it.
     pub async fn frame(&self, conn: u64, frame: bytes::Bytes) -> bool {
+        let frame = Box::new(crdt_core::session::Frame::read(frame));
         self.frames
             .send(FromConn::Frame { conn, frame })
             .await

@@ -39,7 +39,7 @@ impl Actor {
 
     pub(super) fn on_conn(&mut self, from: FromConn) {
         match from {
-            FromConn::Frame { conn, frame } => self.on_frame(conn, &frame),
+            FromConn::Frame { conn, frame } => self.on_frame(conn, *frame),
             FromConn::Leave { conn } => {
                 if let Some(gone) = self.conns.remove(&conn) {
                     self.owed_acks.remove(&conn);
@@ -51,12 +51,12 @@ impl Actor {
         }
     }
 
-    pub(super) fn on_frame(&mut self, conn: u64, frame: &[u8]) {
+    pub(super) fn on_frame(&mut self, conn: u64, frame: crdt_core::Result<Frame>) {
         let now = self.now();
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        match self.room.receive(&mut c.session, frame, now) {
+        match frame.and_then(|frame| self.room.receive_frame(&mut c.session, frame, now)) {
             Ok(Outcome::Nothing) => {}
             Ok(Outcome::Reply(reply)) => self.send_to(conn, reply),
             Ok(Outcome::Presence) => self.presence_changed = true,
