@@ -264,8 +264,7 @@ fn origins_in_two_blocks_are_checked_in_the_document() {
     let body = first.get_or_insert_xml_fragment("content");
     let ab = {
         let mut txn = first.transact_mut();
-        let text = body.push_back(&mut txn, XmlTextPrelim::new("ab"));
-        drop(text);
+        body.push_back(&mut txn, XmlTextPrelim::new("ab"));
         txn.encode_update_v1()
     };
     let cd = {
