@@ -28,6 +28,9 @@ mod storage;
 
 /// At most this many queued messages are taken before a batch is committed.
 const MAX_BATCH: usize = 512;
+/// Runs of at most this many updates from one connection are applied one
+/// transaction per update, each revision with its own counts.
+const EXACT_RUN: usize = 4;
 /// How often presence expiry, retries and idle checks run.
 const TICK: Duration = Duration::from_millis(500);
 /// Wait before retrying a failed append.
@@ -283,8 +286,7 @@ impl Actor {
     }
 
     /// Applies consecutive updates of one connection in one transaction.
-    /// Each becomes a log entry; the characters the run inserted and deleted
-    /// are recorded on its last entry (they share the tick's timestamp).
+    /// Each becomes a log entry (they share the tick's timestamp).
     async fn apply_run(
         &mut self,
         run: Vec<IncomingUpdate>,
@@ -319,7 +321,54 @@ impl Actor {
             updates.push(incoming.update);
         }
         let name = author.to_string();
-        match self.room.apply_run(&author, updates) {
+        // Typing sends an update or two per tick: each gets a transaction of
+        // its own, so that every revision keeps its own counts. A longer run
+        // (a paste, a replay, a flood) shares one, its counts on its last
+        // revision.
+        let per_part = if updates.len() <= EXACT_RUN {
+            1
+        } else {
+            updates.len()
+        };
+        let (mut updates, mut numbers) = (updates.into_iter(), numbers.into_iter());
+        loop {
+            let part: Vec<_> = updates.by_ref().take(per_part).collect();
+            if part.is_empty() {
+                break;
+            }
+            let part_numbers: Vec<_> = numbers.by_ref().take(part.len()).collect();
+            if !self
+                .apply_part(conn, &author, &name, ts, part, part_numbers, relay)
+                .await
+            {
+                break;
+            }
+        }
+        if too_large && self.conns.contains_key(&conn) {
+            self.context.metrics.doc_too_large.inc();
+            warn!(conn, "document size limit reached; update refused");
+            self.kick(
+                conn,
+                Outbound::Close(close::TOO_BIG, "document size limit reached".into()),
+            );
+        }
+    }
+
+    /// Applies updates of one connection in one transaction and logs each;
+    /// false when one was refused (the connection is closed) or yrs failed
+    /// (the document is rebuilt), so that the rest of the run is dropped.
+    #[allow(clippy::too_many_arguments)]
+    async fn apply_part(
+        &mut self,
+        conn: u64,
+        author: &crdt_core::AuthorId,
+        name: &str,
+        ts: u64,
+        updates: Vec<crdt_core::DecodedUpdate>,
+        numbers: Vec<(u64, Bytes)>,
+        relay: &mut Vec<(u64, Bytes)>,
+    ) -> bool {
+        match self.room.apply_run(author, updates) {
             Ok(applied) => {
                 if let Some((last, _)) = numbers.get(applied.count.wrapping_sub(1)) {
                     self.owe_ack(conn, *last);
@@ -330,33 +379,30 @@ impl Actor {
                     } else {
                         Applied::default()
                     };
-                    self.stats.record(&name, ts, counts);
+                    self.stats.record(name, ts, counts);
                     self.unsaved.push(LogEntry {
                         seq: self.next_seq,
                         ts,
-                        author: name.clone(),
+                        author: name.to_owned(),
                         applied: counts,
                         update: bytes.clone(),
                     });
                     self.next_seq += 1;
                     relay.push((conn, bytes));
                 }
-                if let Some(e) = applied.refused {
-                    self.refuse(conn, &e);
+                match applied.refused {
+                    Some(e) => {
+                        self.refuse(conn, &e);
+                        false
+                    }
+                    None => true,
                 }
             }
             Err(e) => {
                 self.refuse(conn, &e);
                 self.rebuild().await;
+                false
             }
-        }
-        if too_large && self.conns.contains_key(&conn) {
-            self.context.metrics.doc_too_large.inc();
-            warn!(conn, "document size limit reached; update refused");
-            self.kick(
-                conn,
-                Outbound::Close(close::TOO_BIG, "document size limit reached".into()),
-            );
         }
     }
 
