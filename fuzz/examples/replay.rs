@@ -1,6 +1,6 @@
 //! Replays inputs through a fuzz target's checks without libFuzzer:
 //! `cargo run --example replay TARGET FILE...` (TARGET: codec, update or
-//! session). With `QUIRE_FUZZ_STRICT=1` whole states are compared.
+//! session). Whole states are compared unless `QUIRE_FUZZ_STRICT=0`.
 
 fn main() {
     let mut args = std::env::args().skip(1);
