@@ -83,6 +83,8 @@
 #![doc(
     html_logo_url = "https://raw.githubusercontent.com/spacejam/sled/master/art/tree_face_anti-transphobia.png"
 )]
+// Vendored with one fix (see vendor/README.md); upstream's lint attributes
+// are replaced so that newer compilers build it unchanged.
 #![allow(warnings, clippy::all)]
 
 macro_rules! io_fail {

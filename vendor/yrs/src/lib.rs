@@ -1,4 +1,4 @@
-// Vendored with one fix (see vendor/README.md); its own warnings are upstream's.
+// Vendored with Quire's fixes (see vendor/README.md); its own warnings are upstream's.
 #![allow(warnings, clippy::all)]
 #![doc(
     html_logo_url = "https://raw.githubusercontent.com/y-crdt/y-crdt/main/logo-yrs.svg",

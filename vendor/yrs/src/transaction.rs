@@ -472,6 +472,10 @@ impl<'doc> ReadTxn for Transaction<'doc> {
     }
 }
 
+/// Quire: most items one transaction steps over to check that right origins
+/// lie right of left origins.
+pub const ORIGIN_STEPS: u64 = 1 << 24;
+
 /// Read-write transaction. It can be used to modify an underlying state of the corresponding [Doc].
 /// Read-write transactions require an exclusive access to document store - only one such
 /// transaction can be present per [Doc] at the same time (read-only [Transaction]s are not allowed
@@ -484,10 +488,6 @@ impl<'doc> ReadTxn for Transaction<'doc> {
 ///
 /// In Yrs transactions are always auto-committing all of their changes when dropped. Rollbacks are
 /// not supported (if some operations needs to be undone, this can be achieved using [UndoManager])
-/// Quire: most items one transaction steps over to check that right origins
-/// lie right of left origins.
-pub const ORIGIN_STEPS: u64 = 1 << 24;
-
 pub struct TransactionMut<'doc> {
     pub(crate) store: RwLockWriteGuard<'doc, Store>,
     /// State vector of a current transaction at the moment of its creation.
@@ -511,8 +511,8 @@ pub struct TransactionMut<'doc> {
     local: bool,
     committed: bool,
     needs_cleanup: bool,
-    /// Quire: remote items whose right origin was not found right of their
-    /// left origin, integrated as garbage instead (see `Item::origins_in_order`).
+    /// Quire: items whose origins contradict each other, integrated as
+    /// garbage instead (see `TransactionMut::integrate_item`).
     pub(crate) contradictory: u32,
     /// Quire: items stepped over so far to find right origins.
     pub(crate) origin_steps: u64,
@@ -569,11 +569,12 @@ impl<'doc> TransactionMut<'doc> {
         }
     }
 
-    /// Quire: how many remote items this transaction integrated as garbage
-    /// because their right origin did not lie right of their left origin in
-    /// the same list (an update no Yjs client writes, which Yjs and yrs
-    /// would place differently live and after a reload), or because finding
-    /// it took more steps than [`ORIGIN_STEPS`] allows.
+    /// Quire: how many items this transaction integrated as garbage because
+    /// their origins contradict each other: a neighbour in another list, or
+    /// a right origin that does not lie right of the left one (an update no
+    /// Yjs client writes, which Yjs and yrs would place differently live and
+    /// after a reload), or one that took more steps to find than
+    /// [`ORIGIN_STEPS`] allows.
     pub fn contradictory_items(&self) -> u32 {
         self.contradictory
     }
