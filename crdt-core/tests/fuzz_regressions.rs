@@ -209,6 +209,24 @@ fn body_live_and_reloaded(document: &Document) -> (String, String) {
     (xml(document), xml(&reloaded))
 }
 
+/// The refusal of an update whose origins contradict each other.
+fn assert_contradictory(err: &Error) {
+    assert!(
+        matches!(err, Error::ApplyFailed(why) if why.contains("right origin")),
+        "{err}"
+    );
+}
+
+/// That the scan refuses the committed input `name`, saying `why`.
+fn assert_scan_refuses(name: &str, why: &str) {
+    let data = std::fs::read(fuzz_dir("regressions/update").join(name)).unwrap();
+    let err = decode(&data).unwrap_err();
+    assert!(
+        matches!(&err, Error::RefusedUpdate(said) if said.contains(why)),
+        "{err}"
+    );
+}
+
 /// Applies `data` to the fuzz harness's base document ("hello world" in a
 /// paragraph, a title in `meta`), expecting it refused as contradictory.
 fn refused_as_contradictory(data: &[u8]) {
@@ -216,10 +234,7 @@ fn refused_as_contradictory(data: &[u8]) {
     let err = document
         .apply(decode(data).unwrap(), &Arc::from("fuzz"))
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::ApplyFailed(why) if why.contains("right origin")),
-        "{err}"
-    );
+    assert_contradictory(&err);
 }
 
 /// Left origin after "hello" in the body, right origin the `meta.title`
@@ -300,10 +315,7 @@ fn origins_in_two_blocks_are_checked_in_the_document() {
     let err = document
         .apply(decode(&insert((2, 1), (1, 1))).unwrap(), &Arc::from("x"))
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::ApplyFailed(why) if why.contains("right origin")),
-        "{err}"
-    );
+    assert_contradictory(&err);
 
     let mut document = typed();
     document
@@ -365,10 +377,7 @@ fn a_trimmed_block_whose_neighbour_is_in_another_list_is_refused() {
     let err = document
         .apply(decode(&updates[1]).unwrap(), &author)
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::ApplyFailed(why) if why.contains("right origin")),
-        "{err}"
-    );
+    assert_contradictory(&err);
 }
 
 /// Yjs reads an item's content ref from five bits of its info byte and yrs
@@ -376,12 +385,7 @@ fn a_trimmed_block_whose_neighbour_is_in_another_list_is_refused() {
 /// the server and made npm Yjs throw. The scan refuses it.
 #[test]
 fn a_content_ref_past_fifteen_is_refused() {
-    let data = std::fs::read(fuzz_dir("regressions/update/content-ref-fifth-bit")).unwrap();
-    let err = decode(&data).unwrap_err();
-    assert!(
-        matches!(&err, Error::RefusedUpdate(why) if why.contains("content ref")),
-        "{err}"
-    );
+    assert_scan_refuses("content-ref-fifth-bit", "content ref");
 }
 
 /// A format block whose right origin was its own client's clock 826, past
