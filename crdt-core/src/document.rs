@@ -21,9 +21,9 @@ pub type AuthorId = Arc<str>;
 
 /// Why an update with contradictory origins failed. yrs integrates an item
 /// by scanning right from its left origin for its right origin; when that is
-/// not there (no Yjs client writes such an item) the item's place depends on
-/// the order of integration, so the live document and a reload of its
-/// checkpoint would differ. The vendored yrs integrates such an item as
+/// not there, or a neighbour is in another list (no Yjs client writes such
+/// an item), the item's place depends on the order of integration, so the
+/// live document and a reload of its checkpoint would differ. The vendored yrs integrates such an item as
 /// garbage and counts it; the update is refused and the document rebuilt.
 const CONTRADICTORY: &str = "an item's origins contradict each other (its right origin is not right of its left origin in one list)";
 
