@@ -7,7 +7,7 @@ use std::time::Duration;
 use crdt_core::protocol;
 use futures_util::{SinkExt, StreamExt};
 use quire_server::Config;
-use quire_server::store::{MemoryStore, Store};
+use quire_server::store::{Checkpoint, DocMeta, LogEntry, MemoryStore, Store, StoreError, Stored};
 use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
@@ -92,4 +92,178 @@ async fn no_saved_while_the_store_fails_and_recovery_after() {
     shutdown.cancel();
     server.await.unwrap().unwrap();
     let _ = doc.transact().state_vector().encode_v1();
+}
+
+/// A memory store whose syncs wait for a permit, and fail while `fail` is set.
+struct GatedStore {
+    inner: MemoryStore,
+    permits: tokio::sync::Semaphore,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl Default for GatedStore {
+    fn default() -> Self {
+        Self {
+            inner: MemoryStore::default(),
+            permits: tokio::sync::Semaphore::new(0),
+            fail: Default::default(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for GatedStore {
+    async fn load(&self, doc: &str) -> Result<Option<Stored>, StoreError> {
+        self.inner.load(doc).await
+    }
+    async fn write(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError> {
+        self.inner.write(doc, entries).await
+    }
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.permits.acquire().await.unwrap().forget();
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StoreError::Backend("injected sync failure".into()));
+        }
+        self.inner.sync().await
+    }
+    async fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        self.inner.checkpoint(doc, checkpoint).await
+    }
+    async fn checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError> {
+        self.inner.checkpoint_at(doc, seq).await
+    }
+    async fn log_range(&self, doc: &str, from: u64, to: u64) -> Result<Vec<LogEntry>, StoreError> {
+        self.inner.log_range(doc, from, to).await
+    }
+    async fn put_meta(&self, doc: &str, meta: &DocMeta) -> Result<(), StoreError> {
+        self.inner.put_meta(doc, meta).await
+    }
+    async fn get_meta(&self, doc: &str) -> Result<Option<DocMeta>, StoreError> {
+        self.inner.get_meta(doc).await
+    }
+    async fn list_meta(&self) -> Result<Vec<(String, DocMeta)>, StoreError> {
+        self.inner.list_meta().await
+    }
+    async fn delete(&self, doc: &str) -> Result<(), StoreError> {
+        self.inner.delete(doc).await
+    }
+    async fn get_setting(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.inner.get_setting(key).await
+    }
+    async fn put_setting(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.inner.put_setting(key, value).await
+    }
+}
+
+/// Reads frames until an update arrives or `wait` passes.
+async fn next_update<S>(socket: &mut S, wait: Duration) -> Option<Vec<u8>>
+where
+    S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await {
+            Ok(Some(Ok(Message::Binary(frame)))) => {
+                // messageSync, then syncUpdate (2) or a SyncStep2 (1).
+                if frame.len() > 2 && frame[0] == 0 && frame[1] == 2 {
+                    return Some(frame.to_vec());
+                }
+            }
+            Ok(Some(Ok(_))) => {}
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn updates_are_applied_and_relayed_while_a_sync_is_in_flight() {
+    let store = Arc::new(GatedStore::default());
+    let dyn_store: Arc<dyn Store> = store.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let config = Config::for_tests(std::env::temp_dir());
+    let server = tokio::spawn(quire_server::run(
+        listener,
+        config,
+        dyn_store,
+        shutdown.clone(),
+    ));
+    let url = format!("ws://{addr}/ws/gated");
+    let (mut writer, _) = tokio_tungstenite::connect_async(format!("{url}?acks=1"))
+        .await
+        .unwrap();
+    let (mut reader, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    // Both are joined once each has had its handshake answered.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let doc = Doc::new();
+    let text = doc.get_or_insert_text("text");
+    let send = |chunk: &str| {
+        let mut txn = doc.transact_mut();
+        let len = text.len(&txn);
+        text.insert(&mut txn, len, chunk);
+        protocol::update(&txn.encode_update_v1()).to_vec()
+    };
+
+    // The first sync is held: the update is relayed, not acknowledged.
+    writer
+        .send(Message::Binary(send("one").into()))
+        .await
+        .unwrap();
+    assert!(
+        next_update(&mut reader, Duration::from_secs(3))
+            .await
+            .is_some()
+    );
+    assert_eq!(
+        next_saved(&mut writer, Duration::from_millis(300)).await,
+        None
+    );
+    // The document's task is not waiting for the disk: the next update is
+    // applied and relayed while the first sync is still in flight.
+    writer
+        .send(Message::Binary(send(" two").into()))
+        .await
+        .unwrap();
+    assert!(
+        next_update(&mut reader, Duration::from_secs(3))
+            .await
+            .is_some(),
+        "relayed while the sync is in flight"
+    );
+    assert_eq!(
+        next_saved(&mut writer, Duration::from_millis(300)).await,
+        None
+    );
+    store.permits.add_permits(2);
+    let mut saved = 0;
+    while saved < 2 {
+        saved = next_saved(&mut writer, Duration::from_secs(3))
+            .await
+            .expect("acknowledged once durable");
+    }
+
+    // A failed sync acknowledges nothing; its entries are written again.
+    store.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    store.permits.add_permits(1);
+    writer
+        .send(Message::Binary(send(" three").into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_saved(&mut writer, Duration::from_millis(600)).await,
+        None
+    );
+    store.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    store.permits.add_permits(100);
+    assert_eq!(
+        next_saved(&mut writer, Duration::from_secs(5)).await,
+        Some(3)
+    );
+    let entries = store.load("gated").await.unwrap().unwrap().entries;
+    let seqs: Vec<u64> = entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
 }

@@ -56,6 +56,9 @@ pub struct Report {
     pub server_cpu_seconds: Option<f64>,
     /// Server RSS at the end, MiB.
     pub server_rss_mib: Option<f64>,
+    /// The load generator's own CPU seconds during the run (it shares the
+    /// machine with the server).
+    pub loadgen_cpu_seconds: Option<f64>,
 }
 
 /// Reads the text of a full-state update.
@@ -129,6 +132,7 @@ pub async fn run(
         })
     };
     let cpu_before = config.server_pid.and_then(procstat::cpu_seconds);
+    let own_cpu_before = procstat::cpu_seconds(procstat::own_pid());
     let started = Instant::now();
     let mut bytes = 0u64;
     let deadline = started + config.timeout;
@@ -198,6 +202,9 @@ pub async fn run(
         .and_then(procstat::cpu_seconds)
         .zip(cpu_before)
         .map(|(a, b)| a - b);
+    let loadgen_cpu_seconds = procstat::cpu_seconds(procstat::own_pid())
+        .zip(own_cpu_before)
+        .map(|(a, b)| a - b);
     let verified = match &expected_text {
         Some(expected) => text_of_state(&state).as_deref() == Some(expected.as_str()),
         None => true,
@@ -217,5 +224,6 @@ pub async fn run(
             .server_pid
             .and_then(procstat::rss_bytes)
             .map(|b| b as f64 / (1024.0 * 1024.0)),
+        loadgen_cpu_seconds,
     })
 }

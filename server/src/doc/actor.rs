@@ -3,7 +3,9 @@
 //! them once durable.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::mem;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -48,6 +50,15 @@ pub(crate) struct Context {
     pub metrics: Arc<Metrics>,
 }
 
+/// Entries written to the store and the sync that makes them durable.
+struct Syncing {
+    done: Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>,
+    entries: Vec<LogEntry>,
+    /// Acknowledgements owed once `entries` are durable.
+    acks: HashMap<u64, u64>,
+    started: Instant,
+}
+
 struct Conn {
     session: Session,
     tx: Outbox,
@@ -70,6 +81,8 @@ pub(crate) struct Actor {
     unsaved: Vec<LogEntry>,
     /// Saved acknowledgements owed once `unsaved` is durable.
     owed_acks: HashMap<u64, u64>,
+    /// Written entries whose sync is in flight.
+    syncing: Option<Syncing>,
     /// Awareness changed during this batch of messages.
     presence_changed: bool,
     next_seq: u64,
@@ -84,6 +97,14 @@ pub(crate) struct Actor {
     retry_at: Option<Instant>,
     idle_since: Option<Instant>,
     started: Instant,
+}
+
+/// Resolves when the sync in flight does; never when there is none.
+async fn sync_done(syncing: &mut Option<Syncing>) -> Result<(), StoreError> {
+    match syncing {
+        Some(syncing) => (&mut syncing.done).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn wall_ms() -> u64 {
@@ -113,6 +134,7 @@ impl Actor {
             batch: Vec::new(),
             unsaved: Vec::new(),
             owed_acks: HashMap::new(),
+            syncing: None,
             presence_changed: false,
             next_seq: 1,
             checkpoint_seq: 0,
@@ -161,6 +183,10 @@ impl Actor {
                 }
                 Some(control) = self.control.recv() => self.on_control(control).await,
                 Some(from) = self.frames.recv() => self.on_conn(from),
+                result = sync_done(&mut self.syncing) => {
+                    self.synced(result);
+                    self.start_sync().await;
+                }
                 _ = ticker.tick() => {
                     if self.on_tick().await {
                         break;
@@ -240,6 +266,7 @@ impl Actor {
                 self.batch.clear();
                 self.unsaved.clear();
                 self.owed_acks.clear();
+                self.syncing = None;
                 self.discarded = true;
                 let _ = reply.send(());
             }
@@ -298,9 +325,9 @@ impl Actor {
             self.send_all(&frame, None);
         }
         if !self.unsaved.is_empty() {
-            self.persist().await;
+            self.start_sync().await;
         }
-        if !self.conns.is_empty() || !self.unsaved.is_empty() {
+        if !self.conns.is_empty() || !self.unsaved.is_empty() || self.syncing.is_some() {
             self.idle_since = None;
             return false;
         }
@@ -318,6 +345,7 @@ impl Actor {
 
     async fn shut_down(&mut self) {
         self.commit().await;
+        self.persist().await;
         // A store that keeps failing must not hold the shutdown up for long.
         let give_up = Instant::now() + SHUTDOWN_RETRIES;
         for attempt in 0.. {

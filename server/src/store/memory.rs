@@ -30,7 +30,7 @@ impl MemoryStore {
         self.failing.store(failing, Ordering::SeqCst);
     }
 
-    fn write(&self) -> Result<std::sync::MutexGuard<'_, Docs>, StoreError> {
+    fn writable(&self) -> Result<std::sync::MutexGuard<'_, Docs>, StoreError> {
         if self.failing.load(Ordering::SeqCst) {
             return Err(StoreError::Backend("injected write failure".into()));
         }
@@ -64,8 +64,8 @@ impl Store for MemoryStore {
         )
     }
 
-    async fn append(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError> {
-        let mut docs = self.write()?;
+    async fn write(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError> {
+        let mut docs = self.writable()?;
         let log = docs.logs.entry(doc.to_owned()).or_default();
         for entry in entries {
             log.insert(entry.seq, entry.clone());
@@ -73,8 +73,12 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn sync(&self) -> Result<(), StoreError> {
+        self.writable().map(drop)
+    }
+
     async fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
-        self.write()?
+        self.writable()?
             .checkpoints
             .entry(doc.to_owned())
             .or_default()
@@ -100,7 +104,7 @@ impl Store for MemoryStore {
     }
 
     async fn put_meta(&self, doc: &str, meta: &DocMeta) -> Result<(), StoreError> {
-        self.write()?.meta.insert(doc.to_owned(), meta.clone());
+        self.writable()?.meta.insert(doc.to_owned(), meta.clone());
         Ok(())
     }
 
@@ -118,7 +122,7 @@ impl Store for MemoryStore {
     }
 
     async fn delete(&self, doc: &str) -> Result<(), StoreError> {
-        let mut docs = self.write()?;
+        let mut docs = self.writable()?;
         docs.logs.remove(doc);
         docs.checkpoints.remove(doc);
         docs.meta.remove(doc);
@@ -130,7 +134,7 @@ impl Store for MemoryStore {
     }
 
     async fn put_setting(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.write()?
+        self.writable()?
             .settings
             .insert(key.to_owned(), value.to_vec());
         Ok(())

@@ -128,7 +128,16 @@ pub trait Store: Send + Sync + 'static {
     async fn load(&self, doc: &str) -> Result<Option<Stored>, StoreError>;
     /// Appends entries (consecutive seqs) and makes them durable per the
     /// store's durability setting before returning.
-    async fn append(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError>;
+    async fn append(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError> {
+        self.write(doc, entries).await?;
+        self.sync().await
+    }
+    /// Appends entries (consecutive seqs) without waiting for the disk: they
+    /// are durable once a later [`Store::sync`] returns.
+    async fn write(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError>;
+    /// Makes everything written before the call durable, per the store's
+    /// durability setting (relaxed: returns at once).
+    async fn sync(&self) -> Result<(), StoreError>;
     /// Writes a checkpoint.
     async fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError>;
     /// The newest checkpoint at or before `seq`.

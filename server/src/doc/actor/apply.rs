@@ -27,7 +27,7 @@ impl Actor {
             .updates_applied
             .inc_by(relay.len() as u64);
         self.relay(relay, clocks.mergeable());
-        self.persist().await;
+        self.start_sync().await;
     }
 
     /// Applies consecutive updates of one connection in one transaction.

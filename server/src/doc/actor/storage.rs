@@ -69,6 +69,9 @@ impl Actor {
     /// Rebuilds the document from the store plus what is not yet stored,
     /// after yrs failed part-way through an update.
     pub(super) async fn rebuild(&mut self) {
+        // The sync in flight settles first: its entries are then either
+        // stored or back in `unsaved`.
+        self.settle().await;
         let unsaved = mem::take(&mut self.unsaved);
         let (next_seq, checkpoint_seq, bytes) = (
             self.next_seq,
@@ -106,44 +109,108 @@ impl Actor {
         }
     }
 
-    /// Appends what is not yet stored; on success sends the owed acks.
+    /// Makes everything applied durable and sends the owed acks, waiting
+    /// for it; returns with entries still unsaved only when the store failed.
     pub(super) async fn persist(&mut self) {
-        if self.retry_at.is_some_and(|at| Instant::now() < at) {
-            return;
-        }
-        if !self.unsaved.is_empty() {
-            let started = Instant::now();
-            if let Err(e) = self.context.store.append(&self.id, &self.unsaved).await {
-                error!(error = %e, pending = self.unsaved.len(), "append failed; will retry, nothing acknowledged");
-                self.context.metrics.store_errors.inc();
-                self.retry_at = Some(Instant::now() + RETRY_AFTER);
+        loop {
+            self.settle().await;
+            self.start_sync().await;
+            if self.syncing.is_none() {
                 return;
             }
-            self.retry_at = None;
-            self.context
-                .metrics
-                .append_seconds
-                .observe(started.elapsed().as_secs_f64());
-            self.context
-                .metrics
-                .entries_appended
-                .inc_by(self.unsaved.len() as u64);
-            let entries = mem::take(&mut self.unsaved);
-            self.bytes_since_checkpoint +=
-                entries.iter().map(|e| e.update.len() as u64).sum::<u64>();
-            self.meta.updated = entries.last().map_or(self.meta.updated, |e| e.ts);
-            self.meta.revisions = self.next_seq - 1;
-            self.store_meta().await;
         }
-        for (conn, number) in mem::take(&mut self.owed_acks) {
+    }
+
+    /// Waits for the sync in flight, if any, and acts on its outcome.
+    pub(super) async fn settle(&mut self) {
+        if let Some(syncing) = self.syncing.as_mut() {
+            let result = (&mut syncing.done).await;
+            self.synced(result);
+        }
+    }
+
+    /// Writes what is unsaved and starts making it durable, unless a sync is
+    /// in flight already: what is unsaved then waits for the next one. The
+    /// document's task goes on applying while the disk works.
+    pub(super) async fn start_sync(&mut self) {
+        if self.syncing.is_some() || self.retry_at.is_some_and(|at| Instant::now() < at) {
+            return;
+        }
+        if self.unsaved.is_empty() {
+            // Everything before these acknowledgements is durable.
+            let owed = mem::take(&mut self.owed_acks);
+            self.send_acks(owed);
+            self.checkpoint_if_due().await;
+            return;
+        }
+        if let Err(e) = self.context.store.write(&self.id, &self.unsaved).await {
+            self.store_failed(&e);
+            return;
+        }
+        let entries = mem::take(&mut self.unsaved);
+        self.bytes_since_checkpoint += entries.iter().map(|e| e.update.len() as u64).sum::<u64>();
+        self.meta.updated = entries.last().map_or(self.meta.updated, |e| e.ts);
+        self.meta.revisions = self.next_seq - 1;
+        self.store_meta().await;
+        let store = self.context.store.clone();
+        self.syncing = Some(Syncing {
+            done: Box::pin(async move { store.sync().await }),
+            entries,
+            acks: mem::take(&mut self.owed_acks),
+            started: Instant::now(),
+        });
+    }
+
+    /// A sync finished: its acknowledgements go out, or on failure its
+    /// entries wait to be written again (the log keeps each seq once).
+    pub(super) fn synced(&mut self, result: Result<(), StoreError>) {
+        let Some(syncing) = self.syncing.take() else {
+            return;
+        };
+        match result {
+            Ok(()) => {
+                self.retry_at = None;
+                let metrics = &self.context.metrics;
+                metrics
+                    .append_seconds
+                    .observe(syncing.started.elapsed().as_secs_f64());
+                metrics
+                    .entries_appended
+                    .inc_by(syncing.entries.len() as u64);
+                self.send_acks(syncing.acks);
+            }
+            Err(e) => {
+                self.store_failed(&e);
+                let entries = syncing.entries;
+                self.bytes_since_checkpoint -=
+                    entries.iter().map(|e| e.update.len() as u64).sum::<u64>();
+                self.unsaved.splice(0..0, entries);
+                for (conn, number) in syncing.acks {
+                    self.owe_ack(conn, number);
+                }
+            }
+        }
+    }
+
+    fn store_failed(&mut self, e: &StoreError) {
+        error!(error = %e, pending = self.unsaved.len(), "append failed; will retry, nothing acknowledged");
+        self.context.metrics.store_errors.inc();
+        self.retry_at = Some(Instant::now() + RETRY_AFTER);
+    }
+
+    fn send_acks(&mut self, acks: HashMap<u64, u64>) {
+        for (conn, number) in acks {
             if self.conns.get(&conn).is_some_and(|c| c.acks) {
                 self.send_to(conn, protocol::saved(number));
             }
         }
-        // A checkpoint rewrites the whole state, so it waits until the log
-        // since the last one is at least that size: its cost stays a
-        // constant share of what is logged, however large the document,
-        // and a load replays at most about a state's worth of log.
+    }
+
+    /// A checkpoint rewrites the whole state, so it waits until the log
+    /// since the last one is at least that size: its cost stays a constant
+    /// share of what is logged, however large the document, and a load
+    /// replays at most about a state's worth of log.
+    async fn checkpoint_if_due(&mut self) {
         let since = self.next_seq - 1 - self.checkpoint_seq;
         let amortized = self.bytes_since_checkpoint >= self.meta.size;
         if (since >= self.context.checkpoint_entries && amortized)
@@ -165,7 +232,7 @@ impl Actor {
 
     pub(super) async fn checkpoint(&mut self) {
         let seq = self.next_seq - 1;
-        if seq == self.checkpoint_seq || !self.unsaved.is_empty() {
+        if seq == self.checkpoint_seq || !self.unsaved.is_empty() || self.syncing.is_some() {
             return;
         }
         let document = self.room.document();

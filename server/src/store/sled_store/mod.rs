@@ -288,11 +288,15 @@ impl Store for SledStore {
         .await
     }
 
-    async fn append(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError> {
+    async fn write(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError> {
         self.with(|h| h.append(doc, entries)).await?;
         if let Some(last) = entries.last() {
             self.inner.watermarks.appended(doc, last.seq);
         }
+        Ok(())
+    }
+
+    async fn sync(&self) -> Result<(), StoreError> {
         self.commit().await
     }
 
