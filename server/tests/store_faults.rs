@@ -99,6 +99,7 @@ struct GatedStore {
     inner: MemoryStore,
     permits: tokio::sync::Semaphore,
     fail: std::sync::atomic::AtomicBool,
+    syncs: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for GatedStore {
@@ -107,6 +108,7 @@ impl Default for GatedStore {
             inner: MemoryStore::default(),
             permits: tokio::sync::Semaphore::new(0),
             fail: Default::default(),
+            syncs: Default::default(),
         }
     }
 }
@@ -120,6 +122,7 @@ impl Store for GatedStore {
         self.inner.write(doc, entries).await
     }
     async fn sync(&self) -> Result<(), StoreError> {
+        self.syncs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.permits.acquire().await.unwrap().forget();
         if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(StoreError::Backend("injected sync failure".into()));
@@ -266,4 +269,74 @@ async fn updates_are_applied_and_relayed_while_a_sync_is_in_flight() {
 
     shutdown.cancel();
     server.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn only_an_acknowledgement_waits_for_a_sync() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let store = Arc::new(GatedStore::default());
+    let dyn_store: Arc<dyn Store> = store.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let config = Config::for_tests(std::env::temp_dir());
+    let server = tokio::spawn(quire_server::run(
+        listener,
+        config,
+        dyn_store,
+        shutdown.clone(),
+    ));
+    let url = format!("ws://{addr}/ws/lazy");
+    let (mut plain, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut acked, _) = tokio_tungstenite::connect_async(format!("{url}?acks=1"))
+        .await
+        .unwrap();
+    let doc = Doc::new();
+    let text = doc.get_or_insert_text("text");
+    let send = |chunk: &str| {
+        let mut txn = doc.transact_mut();
+        let len = text.len(&txn);
+        text.insert(&mut txn, len, chunk);
+        protocol::update(&txn.encode_update_v1()).to_vec()
+    };
+
+    // A client that asked for no acknowledgement: its update is written to
+    // the store, and nothing waits for the disk.
+    plain
+        .send(Message::Binary(send("plain").into()))
+        .await
+        .unwrap();
+    assert!(
+        next_update(&mut acked, Duration::from_secs(3))
+            .await
+            .is_some()
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while store.inner.load("lazy").await.unwrap().is_none() {
+        assert!(tokio::time::Instant::now() < deadline, "never written");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(store.syncs.load(SeqCst), 0);
+
+    // One that asked: its Saved waits for a sync, which covers both.
+    acked
+        .send(Message::Binary(send(" acked").into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_saved(&mut acked, Duration::from_millis(300)).await,
+        None
+    );
+    assert_eq!(store.syncs.load(SeqCst), 1);
+    store.permits.add_permits(100);
+    assert_eq!(
+        next_saved(&mut acked, Duration::from_secs(3)).await,
+        Some(1)
+    );
+    let entries = store.load("lazy").await.unwrap().unwrap().entries;
+    assert_eq!(entries.len(), 2);
+
+    shutdown.cancel();
+    server.await.unwrap().unwrap();
+    let _ = plain.close(None).await;
 }

@@ -83,6 +83,8 @@ pub(crate) struct Actor {
     owed_acks: HashMap<u64, u64>,
     /// Written entries whose sync is in flight.
     syncing: Option<Syncing>,
+    /// Entries were written that no sync has covered yet.
+    unsynced: bool,
     /// Awareness changed during this batch of messages.
     presence_changed: bool,
     next_seq: u64,
@@ -135,6 +137,7 @@ impl Actor {
             unsaved: Vec::new(),
             owed_acks: HashMap::new(),
             syncing: None,
+            unsynced: false,
             presence_changed: false,
             next_seq: 1,
             checkpoint_seq: 0,
@@ -181,12 +184,13 @@ impl Actor {
                     self.shut_down().await;
                     break;
                 }
-                Some(control) = self.control.recv() => self.on_control(control).await,
-                Some(from) = self.frames.recv() => self.on_conn(from),
+                // Before new frames: acknowledgements free the senders.
                 result = sync_done(&mut self.syncing) => {
                     self.synced(result);
-                    self.start_sync().await;
+                    self.start_sync(false).await;
                 }
+                Some(control) = self.control.recv() => self.on_control(control).await,
+                Some(from) = self.frames.recv() => self.on_conn(from),
                 _ = ticker.tick() => {
                     if self.on_tick().await {
                         break;
@@ -325,7 +329,7 @@ impl Actor {
             self.send_all(&frame, None);
         }
         if !self.unsaved.is_empty() {
-            self.start_sync().await;
+            self.start_sync(false).await;
         }
         if !self.conns.is_empty() || !self.unsaved.is_empty() || self.syncing.is_some() {
             self.idle_since = None;

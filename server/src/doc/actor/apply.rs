@@ -27,7 +27,7 @@ impl Actor {
             .updates_applied
             .inc_by(relay.len() as u64);
         self.relay(relay, clocks.mergeable());
-        self.start_sync().await;
+        self.start_sync(false).await;
     }
 
     /// Applies consecutive updates of one connection in one transaction.
@@ -151,8 +151,12 @@ impl Actor {
         }
     }
 
-    /// Notes that `conn` is owed `Saved(number)` once what is unsaved is stored.
+    /// Notes that `conn` is owed `Saved(number)` once what is unsaved is
+    /// stored, if it asked for acknowledgements.
     pub(super) fn owe_ack(&mut self, conn: u64, number: u64) {
+        if !self.conns.get(&conn).is_some_and(|c| c.acks) {
+            return;
+        }
         let owed = self.owed_acks.entry(conn).or_default();
         *owed = (*owed).max(number);
     }

@@ -114,7 +114,7 @@ impl Actor {
     pub(super) async fn persist(&mut self) {
         loop {
             self.settle().await;
-            self.start_sync().await;
+            self.start_sync(true).await;
             if self.syncing.is_none() {
                 return;
             }
@@ -132,26 +132,47 @@ impl Actor {
     /// Writes what is unsaved and starts making it durable, unless a sync is
     /// in flight already: what is unsaved then waits for the next one. The
     /// document's task goes on applying while the disk works.
-    pub(super) async fn start_sync(&mut self) {
+    ///
+    /// A sync starts only when `durable` or when an acknowledgement waits for
+    /// it: what nobody waits for is flushed with the next sync or by the
+    /// store's own timer (`--flush-interval-ms`), so clients that did not ask
+    /// for acknowledgements cost no flush per update.
+    pub(super) async fn start_sync(&mut self, durable: bool) {
         if self.syncing.is_some() || self.retry_at.is_some_and(|at| Instant::now() < at) {
             return;
         }
-        if self.unsaved.is_empty() {
+        let wait = !self.owed_acks.is_empty() || (durable && self.unsynced);
+        if self.unsaved.is_empty() && !(durable && self.unsynced) {
             // Everything before these acknowledgements is durable.
             let owed = mem::take(&mut self.owed_acks);
             self.send_acks(owed);
             self.checkpoint_if_due().await;
             return;
         }
-        if let Err(e) = self.context.store.write(&self.id, &self.unsaved).await {
-            self.store_failed(&e);
-            return;
+        if !self.unsaved.is_empty() {
+            if let Err(e) = self.context.store.write(&self.id, &self.unsaved).await {
+                self.store_failed(&e);
+                return;
+            }
+            self.bytes_since_checkpoint += self
+                .unsaved
+                .iter()
+                .map(|e| e.update.len() as u64)
+                .sum::<u64>();
+            self.meta.updated = self.unsaved.last().map_or(self.meta.updated, |e| e.ts);
+            self.meta.revisions = self.next_seq - 1;
+            self.store_meta().await;
         }
         let entries = mem::take(&mut self.unsaved);
-        self.bytes_since_checkpoint += entries.iter().map(|e| e.update.len() as u64).sum::<u64>();
-        self.meta.updated = entries.last().map_or(self.meta.updated, |e| e.ts);
-        self.meta.revisions = self.next_seq - 1;
-        self.store_meta().await;
+        if !wait && !durable {
+            self.unsynced = true;
+            self.context
+                .metrics
+                .entries_appended
+                .inc_by(entries.len() as u64);
+            return;
+        }
+        self.unsynced = false;
         let store = self.context.store.clone();
         self.syncing = Some(Syncing {
             done: Box::pin(async move { store.sync().await }),
@@ -181,6 +202,7 @@ impl Actor {
             }
             Err(e) => {
                 self.store_failed(&e);
+                self.unsynced = true;
                 let entries = syncing.entries;
                 self.bytes_since_checkpoint -=
                     entries.iter().map(|e| e.update.len() as u64).sum::<u64>();
