@@ -80,16 +80,20 @@ if [ -n "$patched" ]; then run quire-patched "${quire_patched[@]}" ingest; fi
 start_node; run node --url "$node_url" --server-pid "$node_pid" ingest --no-acks; stop_node
 
 echo "== relay: 20 typists on one document at Etherpad's rate"
-targets=(quire-strict quire-relaxed node)
+# quire-strict-acks: the typists ask for Saved acknowledgements, as the web
+# client does, so that every edit is flushed before its ack.
+targets=(quire-strict quire-strict-acks quire-relaxed node)
 if [ -n "$patched" ]; then targets+=(quire-patched); fi
 for target in "${targets[@]}"; do
+  extra=()
   case $target in
     quire-strict) args=("${quire_strict[@]}") ;;
+    quire-strict-acks) args=("${quire_strict[@]}"); extra=(--acks) ;;
     quire-patched) args=("${quire_patched[@]}") ;;
     quire-relaxed) args=("${quire_relaxed[@]}") ;;
     node) start_node; args=(--url "$node_url" --server-pid "$node_pid") ;;
   esac
-  run "$target" "${args[@]}" typists --clients 20 --docs 1 "${etherpad[@]}" --secs 15 --warmup-secs 3
+  run "$target" "${args[@]}" typists --clients 20 --docs 1 "${etherpad[@]}" --secs 15 --warmup-secs 3 "${extra[@]}"
   if [ "$target" = node ]; then stop_node; fi
 done
 
