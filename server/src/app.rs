@@ -56,6 +56,7 @@ impl AppState {
             checkpoint_entries: config.checkpoint_entries.max(1),
             checkpoint_bytes: config.checkpoint_bytes.max(1),
             max_doc_bytes: config.max_doc_bytes,
+            relay_frames_per_sec: config.relay_frames_per_sec,
             idle_unload: config.idle_unload(),
             shutdown: shutdown.clone(),
             tracker,

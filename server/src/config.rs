@@ -128,6 +128,19 @@ pub struct Config {
     )]
     pub max_messages_per_sec: u32,
 
+    /// Frames per second a document sends its connections at most, in
+    /// total: relays are spaced by connections / this (at most 25 ms), so
+    /// that under load a peer gets the updates of the interval merged into
+    /// one message, while under light load each edit goes out at once.
+    #[arg(
+        long,
+        env = "QUIRE_RELAY_FRAMES_PER_SEC",
+        default_value_t = 50_000,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub relay_frames_per_sec: u32,
+
     /// Largest document accepted, in bytes of stored state and log since
     /// the last checkpoint; updates past it are refused.
     #[arg(long, env = "QUIRE_MAX_DOC_BYTES", default_value_t = 64 << 20, global = true)]

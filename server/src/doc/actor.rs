@@ -33,6 +33,9 @@ mod storage;
 const MAX_BATCH: usize = 512;
 /// How often presence expiry, retries and idle checks run.
 const TICK: Duration = Duration::from_millis(500);
+/// The longest a relay waits for the spacing that bounds a document's frames
+/// per second (`--relay-frames-per-sec`).
+const MAX_RELAY_SPACING: Duration = Duration::from_millis(25);
 /// Wait before retrying a failed append.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// How long a shutdown keeps retrying appends that fail.
@@ -44,6 +47,7 @@ pub(crate) struct Context {
     pub checkpoint_entries: u64,
     pub checkpoint_bytes: u64,
     pub max_doc_bytes: u64,
+    pub relay_frames_per_sec: u32,
     pub idle_unload: Duration,
     pub shutdown: CancellationToken,
     pub tracker: TaskTracker,
@@ -85,8 +89,14 @@ pub(crate) struct Actor {
     syncing: Option<Syncing>,
     /// Entries were written that no sync has covered yet.
     unsynced: bool,
-    /// Awareness changed during this batch of messages.
+    /// Awareness changed since presence last went out.
     presence_changed: bool,
+    /// Applied updates not yet relayed, with their clocks.
+    outgoing: Vec<(u64, Bytes)>,
+    outgoing_clocks: BatchClocks,
+    /// When what is outgoing is due, if it waits.
+    relay_at: Option<Instant>,
+    last_relay: Instant,
     next_seq: u64,
     checkpoint_seq: u64,
     bytes_since_checkpoint: u64,
@@ -99,6 +109,14 @@ pub(crate) struct Actor {
     retry_at: Option<Instant>,
     idle_since: Option<Instant>,
     started: Instant,
+}
+
+/// Resolves at `at`; never when it is `None`.
+async fn due(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Resolves when the sync in flight does; never when there is none.
@@ -139,6 +157,10 @@ impl Actor {
             syncing: None,
             unsynced: false,
             presence_changed: false,
+            outgoing: Vec::new(),
+            outgoing_clocks: BatchClocks::default(),
+            relay_at: None,
+            last_relay: Instant::now(),
             next_seq: 1,
             checkpoint_seq: 0,
             bytes_since_checkpoint: 0,
@@ -189,6 +211,7 @@ impl Actor {
                     self.synced(result);
                     self.start_sync(false).await;
                 }
+                _ = due(self.relay_at) => self.flush_relay(),
                 Some(control) = self.control.recv() => self.on_control(control).await,
                 Some(from) = self.frames.recv() => self.on_conn(from),
                 _ = ticker.tick() => {
@@ -213,12 +236,7 @@ impl Actor {
             if !self.batch.is_empty() || !self.owed_acks.is_empty() {
                 self.commit().await;
             }
-            // After the batch's updates, which the cursors may point into.
-            if mem::take(&mut self.presence_changed)
-                && let Some(frame) = self.room.take_presence()
-            {
-                self.send_all(&frame, None);
-            }
+            self.schedule_relay();
         }
         self.context.metrics.docs_loaded.dec();
     }
@@ -312,6 +330,7 @@ impl Actor {
             update: bytes.clone(),
         });
         self.next_seq += 1;
+        self.flush_relay();
         self.relay(vec![(0, bytes)], true);
         self.retry_at = None;
         self.persist().await;

@@ -8,11 +8,13 @@ use super::*;
 const EXACT_RUN: usize = 4;
 
 impl Actor {
-    /// Applies the batch, relays it, makes it durable and acknowledges it.
+    /// Applies the batch, queues it for relaying, makes it durable and
+    /// acknowledges it.
     pub(super) async fn commit(&mut self) {
         let ts = wall_ms();
-        let mut relay: Vec<(u64, Bytes)> = Vec::new();
-        let mut clocks = BatchClocks::default();
+        let mut relay = mem::take(&mut self.outgoing);
+        let mut clocks = mem::take(&mut self.outgoing_clocks);
+        let before = relay.len();
         let mut batch = mem::take(&mut self.batch).into_iter().peekable();
         while let Some(first) = batch.next() {
             let conn = first.conn;
@@ -25,8 +27,8 @@ impl Actor {
         self.context
             .metrics
             .updates_applied
-            .inc_by(relay.len() as u64);
-        self.relay(relay, clocks.mergeable());
+            .inc_by((relay.len() - before) as u64);
+        (self.outgoing, self.outgoing_clocks) = (relay, clocks);
         self.start_sync(false).await;
     }
 

@@ -137,6 +137,44 @@ impl Actor {
     /// Relays a batch: one update goes to everyone but its sender; several are
     /// merged into one message for everyone, so frames per tick stay bounded,
     /// unless they are not `mergeable` (they carry blocks at the same clocks).
+    /// Sends what is outgoing (updates, then presence, which the cursors
+    /// may point into) now, or once the spacing since the last relay has
+    /// passed.
+    pub(super) fn schedule_relay(&mut self) {
+        if self.outgoing.is_empty() && !self.presence_changed {
+            return;
+        }
+        let spacing = Duration::from_secs_f64(
+            self.conns.len() as f64 / f64::from(self.context.relay_frames_per_sec),
+        )
+        .min(MAX_RELAY_SPACING);
+        let at = self.last_relay + spacing;
+        if Instant::now() >= at {
+            self.flush_relay();
+        } else {
+            self.relay_at.get_or_insert(at);
+        }
+    }
+
+    /// Sends what is outgoing now.
+    pub(super) fn flush_relay(&mut self) {
+        self.relay_at = None;
+        if self.outgoing.is_empty() && !self.presence_changed {
+            return;
+        }
+        self.last_relay = Instant::now();
+        let (updates, clocks) = (
+            mem::take(&mut self.outgoing),
+            mem::take(&mut self.outgoing_clocks),
+        );
+        self.relay(updates, clocks.mergeable());
+        if mem::take(&mut self.presence_changed)
+            && let Some(frame) = self.room.take_presence()
+        {
+            self.send_all(&frame, None);
+        }
+    }
+
     pub(super) fn relay(&mut self, updates: Vec<(u64, Bytes)>, mergeable: bool) {
         // Nobody else to tell: a lone writer's batch costs no merge.
         let lone_writer = match self.conns.len() {

@@ -204,8 +204,9 @@ impl Actor {
                 self.store_failed(&e);
                 self.unsynced = true;
                 let entries = syncing.entries;
-                self.bytes_since_checkpoint -=
-                    entries.iter().map(|e| e.update.len() as u64).sum::<u64>();
+                self.bytes_since_checkpoint = self
+                    .bytes_since_checkpoint
+                    .saturating_sub(entries.iter().map(|e| e.update.len() as u64).sum());
                 self.unsaved.splice(0..0, entries);
                 for (conn, number) in syncing.acks {
                     self.owe_ack(conn, number);
