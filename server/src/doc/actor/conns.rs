@@ -141,7 +141,7 @@ impl Actor {
     /// may point into) now, or once the spacing since the last relay has
     /// passed.
     pub(super) fn schedule_relay(&mut self) {
-        if self.outgoing.is_empty() && !self.presence_changed {
+        if !self.relay_waiting() {
             return;
         }
         let spacing = Duration::from_secs_f64(
@@ -156,10 +156,14 @@ impl Actor {
         }
     }
 
+    fn relay_waiting(&self) -> bool {
+        !self.outgoing.is_empty() || self.presence_changed
+    }
+
     /// Sends what is outgoing now.
     pub(super) fn flush_relay(&mut self) {
         self.relay_at = None;
-        if self.outgoing.is_empty() && !self.presence_changed {
+        if !self.relay_waiting() {
             return;
         }
         self.last_relay = Instant::now();

@@ -62,8 +62,7 @@ impl Actor {
 
     /// The document's size as stored: the last checkpoint plus the log since.
     pub(super) fn stored_size(&self) -> u64 {
-        let unsaved: u64 = self.unsaved.iter().map(|e| e.update.len() as u64).sum();
-        self.meta.size + self.bytes_since_checkpoint + unsaved
+        self.meta.size + self.bytes_since_checkpoint + log_bytes(&self.unsaved)
     }
 
     /// Rebuilds the document from the store plus what is not yet stored,
@@ -141,7 +140,7 @@ impl Actor {
         if self.syncing.is_some() || self.retry_at.is_some_and(|at| Instant::now() < at) {
             return;
         }
-        let wait = !self.owed_acks.is_empty() || (durable && self.unsynced);
+        let must_sync = durable || !self.owed_acks.is_empty();
         if self.unsaved.is_empty() && !(durable && self.unsynced) {
             // Everything before these acknowledgements is durable.
             let owed = mem::take(&mut self.owed_acks);
@@ -154,17 +153,13 @@ impl Actor {
                 self.store_failed(&e);
                 return;
             }
-            self.bytes_since_checkpoint += self
-                .unsaved
-                .iter()
-                .map(|e| e.update.len() as u64)
-                .sum::<u64>();
+            self.bytes_since_checkpoint += log_bytes(&self.unsaved);
             self.meta.updated = self.unsaved.last().map_or(self.meta.updated, |e| e.ts);
             self.meta.revisions = self.next_seq - 1;
             self.store_meta().await;
         }
         let entries = mem::take(&mut self.unsaved);
-        if !wait && !durable {
+        if !must_sync {
             self.unsynced = true;
             self.context
                 .metrics
@@ -206,7 +201,7 @@ impl Actor {
                 let entries = syncing.entries;
                 self.bytes_since_checkpoint = self
                     .bytes_since_checkpoint
-                    .saturating_sub(entries.iter().map(|e| e.update.len() as u64).sum());
+                    .saturating_sub(log_bytes(&entries));
                 self.unsaved.splice(0..0, entries);
                 for (conn, number) in syncing.acks {
                     self.owe_ack(conn, number);
@@ -223,7 +218,8 @@ impl Actor {
 
     fn send_acks(&mut self, acks: HashMap<u64, u64>) {
         for (conn, number) in acks {
-            if self.conns.get(&conn).is_some_and(|c| c.acks) {
+            // Owed only to connections that asked; some may have left.
+            if self.conns.contains_key(&conn) {
                 self.send_to(conn, protocol::saved(number));
             }
         }
@@ -276,4 +272,9 @@ impl Actor {
             Err(e) => warn!(error = %e, "checkpoint not written; the log still holds everything"),
         }
     }
+}
+
+/// Bytes of updates in `entries`.
+fn log_bytes(entries: &[LogEntry]) -> u64 {
+    entries.iter().map(|e| e.update.len() as u64).sum()
 }
