@@ -5,13 +5,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+
+use common::Served;
 use crdt_core::protocol;
 use futures_util::{SinkExt, StreamExt};
 use quire_server::Config;
-use quire_server::store::{MemoryStore, Store};
-use tokio::net::TcpListener;
+use quire_server::store::MemoryStore;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_util::sync::CancellationToken;
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, GetString, Text, Transact, Update};
 
@@ -50,15 +51,11 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_document_merges_what_it_relays() {
-    let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
     let mut config = Config::for_tests(std::env::temp_dir());
     // Three connections, 150 frames a second: relays 20 ms apart.
     config.relay_frames_per_sec = 150;
-    let server = tokio::spawn(quire_server::run(listener, config, store, shutdown.clone()));
-    let url = format!("ws://{addr}/ws/busy");
+    let server = Served::start(Arc::new(MemoryStore::default()), config).await;
+    let url = server.url("busy");
     let (other, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     let (observer, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     // Without Nagle's algorithm, so that each keystroke leaves at once.
@@ -96,7 +93,6 @@ async fn a_busy_document_merges_what_it_relays() {
         "30 updates reached a peer in {messages} messages"
     );
 
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
     drop(other);
 }

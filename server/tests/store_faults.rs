@@ -1,78 +1,32 @@
 //! Storage faults injected through the Store trait: nothing is acknowledged
 //! that was not stored, and the server recovers when the fault clears.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use crdt_core::protocol;
-use futures_util::{SinkExt, StreamExt};
-use quire_server::Config;
+use common::{Served, Typist, next_saved, next_update};
+use futures_util::SinkExt;
 use quire_server::store::{Checkpoint, DocMeta, LogEntry, MemoryStore, Store, StoreError, Stored};
-use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_util::sync::CancellationToken;
-use yrs::updates::encoder::Encode;
-use yrs::{Doc, ReadTxn, Text, Transact};
-
-/// Reads frames until a Saved arrives or `wait` passes.
-async fn next_saved<S>(socket: &mut S, wait: Duration) -> Option<u64>
-where
-    S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        match tokio::time::timeout_at(deadline, socket.next()).await {
-            Ok(Some(Ok(Message::Binary(frame)))) => {
-                if let Some(n) = protocol::decode_saved(&frame) {
-                    return Some(n);
-                }
-            }
-            Ok(Some(Ok(_))) => {}
-            _ => return None,
-        }
-    }
-}
 
 #[tokio::test]
 async fn no_saved_while_the_store_fails_and_recovery_after() {
     let store = Arc::new(MemoryStore::default());
-    let dyn_store: Arc<dyn Store> = store.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    let config = Config::for_tests(std::env::temp_dir());
-    let server = tokio::spawn(quire_server::run(
-        listener,
-        config,
-        dyn_store,
-        shutdown.clone(),
-    ));
+    let server = Served::with_store(store.clone()).await;
 
-    let url = format!("ws://{addr}/ws/faulty?acks=1");
+    let url = format!("{}?acks=1", server.url("faulty"));
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    let doc = Doc::new();
-    let text = doc.get_or_insert_text("text");
-    let send = |chunk: &str| {
-        let mut txn = doc.transact_mut();
-        let len = text.len(&txn);
-        text.insert(&mut txn, len, chunk);
-        protocol::update(&txn.encode_update_v1()).to_vec()
-    };
+    let typist = Typist::new();
 
-    socket
-        .send(Message::Binary(send("first").into()))
-        .await
-        .unwrap();
+    socket.send(typist.type_text("first")).await.unwrap();
     assert_eq!(
         next_saved(&mut socket, Duration::from_secs(3)).await,
         Some(1)
     );
 
     store.set_failing(true);
-    socket
-        .send(Message::Binary(send(" second").into()))
-        .await
-        .unwrap();
+    socket.send(typist.type_text(" second")).await.unwrap();
     assert_eq!(
         next_saved(&mut socket, Duration::from_millis(1500)).await,
         None,
@@ -89,9 +43,7 @@ async fn no_saved_while_the_store_fails_and_recovery_after() {
     let stored = store.load("faulty").await.unwrap().unwrap();
     assert_eq!(stored.entries.len(), 2);
 
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
-    let _ = doc.transact().state_vector().encode_v1();
+    server.stop().await;
 }
 
 /// A memory store whose syncs wait for a permit, and fail while `fail` is set.
@@ -158,61 +110,21 @@ impl Store for GatedStore {
     }
 }
 
-/// Reads frames until an update arrives or `wait` passes.
-async fn next_update<S>(socket: &mut S, wait: Duration) -> Option<Vec<u8>>
-where
-    S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        match tokio::time::timeout_at(deadline, socket.next()).await {
-            Ok(Some(Ok(Message::Binary(frame)))) => {
-                // messageSync, then syncUpdate (2) or a SyncStep2 (1).
-                if frame.len() > 2 && frame[0] == 0 && frame[1] == 2 {
-                    return Some(frame.to_vec());
-                }
-            }
-            Ok(Some(Ok(_))) => {}
-            _ => return None,
-        }
-    }
-}
-
 #[tokio::test]
 async fn updates_are_applied_and_relayed_while_a_sync_is_in_flight() {
     let store = Arc::new(GatedStore::default());
-    let dyn_store: Arc<dyn Store> = store.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    let config = Config::for_tests(std::env::temp_dir());
-    let server = tokio::spawn(quire_server::run(
-        listener,
-        config,
-        dyn_store,
-        shutdown.clone(),
-    ));
-    let url = format!("ws://{addr}/ws/gated");
+    let server = Served::with_store(store.clone()).await;
+    let url = server.url("gated");
     let (mut writer, _) = tokio_tungstenite::connect_async(format!("{url}?acks=1"))
         .await
         .unwrap();
     let (mut reader, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     // Both are joined once each has had its handshake answered.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let doc = Doc::new();
-    let text = doc.get_or_insert_text("text");
-    let send = |chunk: &str| {
-        let mut txn = doc.transact_mut();
-        let len = text.len(&txn);
-        text.insert(&mut txn, len, chunk);
-        protocol::update(&txn.encode_update_v1()).to_vec()
-    };
+    let typist = Typist::new();
 
     // The first sync is held: the update is relayed, not acknowledged.
-    writer
-        .send(Message::Binary(send("one").into()))
-        .await
-        .unwrap();
+    writer.send(typist.type_text("one")).await.unwrap();
     assert!(
         next_update(&mut reader, Duration::from_secs(3))
             .await
@@ -224,10 +136,7 @@ async fn updates_are_applied_and_relayed_while_a_sync_is_in_flight() {
     );
     // The document's task is not waiting for the disk: the next update is
     // applied and relayed while the first sync is still in flight.
-    writer
-        .send(Message::Binary(send(" two").into()))
-        .await
-        .unwrap();
+    writer.send(typist.type_text(" two")).await.unwrap();
     assert!(
         next_update(&mut reader, Duration::from_secs(3))
             .await
@@ -249,10 +158,7 @@ async fn updates_are_applied_and_relayed_while_a_sync_is_in_flight() {
     // A failed sync acknowledges nothing; its entries are written again.
     store.fail.store(true, std::sync::atomic::Ordering::SeqCst);
     store.permits.add_permits(1);
-    writer
-        .send(Message::Binary(send(" three").into()))
-        .await
-        .unwrap();
+    writer.send(typist.type_text(" three")).await.unwrap();
     assert_eq!(
         next_saved(&mut writer, Duration::from_millis(600)).await,
         None
@@ -267,45 +173,24 @@ async fn updates_are_applied_and_relayed_while_a_sync_is_in_flight() {
     let seqs: Vec<u64> = entries.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, [1, 2, 3]);
 
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 #[tokio::test]
 async fn only_an_acknowledgement_waits_for_a_sync() {
     use std::sync::atomic::Ordering::SeqCst;
     let store = Arc::new(GatedStore::default());
-    let dyn_store: Arc<dyn Store> = store.clone();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let shutdown = CancellationToken::new();
-    let config = Config::for_tests(std::env::temp_dir());
-    let server = tokio::spawn(quire_server::run(
-        listener,
-        config,
-        dyn_store,
-        shutdown.clone(),
-    ));
-    let url = format!("ws://{addr}/ws/lazy");
+    let server = Served::with_store(store.clone()).await;
+    let url = server.url("lazy");
     let (mut plain, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     let (mut acked, _) = tokio_tungstenite::connect_async(format!("{url}?acks=1"))
         .await
         .unwrap();
-    let doc = Doc::new();
-    let text = doc.get_or_insert_text("text");
-    let send = |chunk: &str| {
-        let mut txn = doc.transact_mut();
-        let len = text.len(&txn);
-        text.insert(&mut txn, len, chunk);
-        protocol::update(&txn.encode_update_v1()).to_vec()
-    };
+    let typist = Typist::new();
 
     // A client that asked for no acknowledgement: its update is written to
     // the store, and nothing waits for the disk.
-    plain
-        .send(Message::Binary(send("plain").into()))
-        .await
-        .unwrap();
+    plain.send(typist.type_text("plain")).await.unwrap();
     assert!(
         next_update(&mut acked, Duration::from_secs(3))
             .await
@@ -319,10 +204,7 @@ async fn only_an_acknowledgement_waits_for_a_sync() {
     assert_eq!(store.syncs.load(SeqCst), 0);
 
     // One that asked: its Saved waits for a sync, which covers both.
-    acked
-        .send(Message::Binary(send(" acked").into()))
-        .await
-        .unwrap();
+    acked.send(typist.type_text(" acked")).await.unwrap();
     assert_eq!(
         next_saved(&mut acked, Duration::from_millis(300)).await,
         None
@@ -336,7 +218,6 @@ async fn only_an_acknowledgement_waits_for_a_sync() {
     let entries = store.load("lazy").await.unwrap().unwrap().entries;
     assert_eq!(entries.len(), 2);
 
-    shutdown.cancel();
-    server.await.unwrap().unwrap();
+    server.stop().await;
     let _ = plain.close(None).await;
 }
