@@ -69,28 +69,14 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A link or image address if its scheme is harmless (http, https, mailto,
-/// tel, or a relative address), else `#`.
+/// A link or image address if its scheme is harmless (see
+/// [`crate::schema::is_safe_url`]), else `#`.
 pub(crate) fn safe_url(url: &str, image: bool) -> String {
-    // Browsers ignore whitespace and control characters inside a scheme.
-    let squeezed: String = url
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let scheme_end = squeezed.find(':');
-    let before_path = squeezed.find(['/', '?', '#']).unwrap_or(usize::MAX);
-    let safe = match scheme_end {
-        Some(end) if end < before_path => {
-            let scheme = &squeezed[..end];
-            matches!(scheme, "http" | "https" | "mailto" | "tel")
-                || (image
-                    && squeezed.starts_with("data:image/")
-                    && !squeezed.starts_with("data:image/svg"))
-        }
-        _ => true,
-    };
-    if safe { url.to_owned() } else { "#".to_owned() }
+    if crate::schema::is_safe_url(url, image) {
+        url.to_owned()
+    } else {
+        "#".to_owned()
+    }
 }
 
 fn author_css(authorship: &Authorship) -> String {
