@@ -2,6 +2,7 @@
 //! independent readers where the format has one (pdftotext, python-docx).
 
 mod common;
+mod system_fonts;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -219,7 +220,9 @@ fn pdf_text_extracts_as_the_document_text() {
             .collect(),
     );
     let title = "Quire PDF — export";
-    let bytes = export::pdf(&flat, title).expect("pdf");
+    let exported = export::pdf(&flat, title, system_fonts::system()).expect("pdf");
+    assert_eq!(exported.missing, Vec::<char>::new());
+    let bytes = exported.bytes;
     assert!(bytes.starts_with(b"%PDF-"));
     let path = scratch("export.pdf");
     std::fs::write(&path, &bytes).unwrap();
@@ -247,20 +250,8 @@ fn pdf_text_extracts_as_the_document_text() {
         text.contains("1 / 1") || text.contains("1/1"),
         "page number"
     );
-    // Symbols that DejaVu Sans lacks (the CJK text and the emoji) show as `?`.
-    let mut expected = expected_pdf_words(title, &flat);
-    for word in &mut expected {
-        *word = word
-            .chars()
-            .map(|c| {
-                if ('\u{3000}'..='\u{9fff}').contains(&c) || c > '\u{ffff}' {
-                    '?'
-                } else {
-                    c
-                }
-            })
-            .collect();
-    }
+    // Every script, the CJK text and the emoji included, extracts exactly.
+    let expected = expected_pdf_words(title, &flat);
     assert_eq!(words, expected, "pdftotext gave:\n{text}");
 }
 
@@ -276,7 +267,9 @@ fn long_pdf_breaks_pages_and_numbers_them() {
         blocks.push(Node::new("paragraph", vec![Node::text(&paragraph, vec![])]));
     }
     let doc = Node::new("doc", blocks);
-    let bytes = export::pdf(&doc, "Long").unwrap();
+    let bytes = export::pdf(&doc, "Long", system_fonts::system())
+        .unwrap()
+        .bytes;
     let path = scratch("long.pdf");
     std::fs::write(&path, &bytes).unwrap();
     let output = Command::new("pdftotext")
@@ -307,7 +300,7 @@ fn long_pdf_breaks_pages_and_numbers_them() {
 #[test]
 fn docx_reads_back_in_python_docx() {
     let doc = corpus();
-    let bytes = export::docx(&doc, "Corpus title").expect("docx");
+    let bytes = export::docx(&doc, "Corpus title", &[]).expect("docx");
     let path = scratch("export.docx");
     std::fs::write(&path, &bytes).unwrap();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/read_docx.py");

@@ -180,6 +180,9 @@ pub struct ExportQuery {
     token: Option<String>,
 }
 
+/// The response header that says what an export could not show.
+pub const EXPORT_WARNING: &str = "x-quire-export-warning";
+
 /// `GET /api/v1/docs/{id}/export/{fmt}[?rev=N][&authorship=1]`.
 pub async fn export_doc(
     State(app): State<AppState>,
@@ -194,7 +197,7 @@ pub async fn export_doc(
         .map_err(|e: crdt_core::export::UnknownFormat| ApiError::bad_request(e.to_string()))?;
     let exported =
         service::export(&app, &id, format, query.rev, query.authorship == Some(1)).await?;
-    Ok((
+    let mut response = (
         [
             (header::CONTENT_TYPE, format.content_type().to_owned()),
             (header::CONTENT_DISPOSITION, exported.disposition),
@@ -202,7 +205,17 @@ pub async fn export_doc(
         ],
         exported.bytes,
     )
-        .into_response())
+        .into_response();
+    // Characters no font has: the PDF shows boxes for them.
+    if let Some(value) = exported
+        .warning
+        .and_then(|w| header::HeaderValue::from_str(&w).ok())
+    {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static(EXPORT_WARNING), value);
+    }
+    Ok(response)
 }
 
 /// Query of an import.

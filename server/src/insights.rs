@@ -201,6 +201,23 @@ pub async fn history(
     })))
 }
 
+/// The names of the people whose text is in the document, in the order
+/// their text first appears (the server's own edits, a template's text, are
+/// no one's).
+pub fn contributors(document: &Document, meta: &DocMeta) -> Vec<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    let present = authorship::present(document);
+    for (author, _, _) in &present.runs {
+        if let Some(author) = author.as_deref()
+            && author != crdt_core::document::SYSTEM_AUTHOR
+            && !seen.contains(&author)
+        {
+            seen.push(author);
+        }
+    }
+    seen.into_iter().map(|a| name_of(meta, a)).collect()
+}
+
 /// Authorship of a document for the coloured HTML export.
 pub fn authorship_of(document: &Document, meta: &DocMeta) -> Authorship {
     let present = authorship::present(document);

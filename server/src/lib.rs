@@ -28,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod doc;
 pub mod error;
+pub mod fonts;
 pub mod groups;
 pub mod history;
 pub mod identity;

@@ -145,6 +145,8 @@ pub struct Exported {
     pub filename: String,
     /// The Content-Disposition header value.
     pub disposition: String,
+    /// What the export could not show (characters no font has), if any.
+    pub warning: Option<String>,
 }
 
 /// Exports a document, or its revision `rev`, in `format`.
@@ -171,16 +173,34 @@ pub async fn export(
     } else {
         title.clone()
     };
-    let bytes = tokio::task::spawn_blocking(move || {
+    let rendered = tokio::task::spawn_blocking(move || {
         let body = crdt_core::model::read_body(&document);
         let authorship = coloured.then(|| insights::authorship_of(&document, &meta));
-        export::render(format, &body, &title, authorship.as_ref())
+        let authors = if format == ExportFormat::Docx {
+            insights::contributors(&document, &meta)
+        } else {
+            Vec::new()
+        };
+        let embedded = export::Fonts::builtin();
+        let options = export::ExportOptions {
+            title: &title,
+            authors: &authors,
+            authorship: authorship.as_ref(),
+            fonts: if format == ExportFormat::Pdf {
+                crate::fonts::system()
+            } else {
+                &embedded
+            },
+        };
+        export::render(format, &body, &options)
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?
     .map_err(|e| ApiError::internal(e.to_string()))?;
+    let warning = rendered.warning();
     Ok(Exported {
-        bytes,
+        bytes: rendered.bytes,
+        warning,
         filename: export::content_disposition_filename(&name, format.extension()),
         disposition: export::content_disposition(&name, format.extension()),
     })

@@ -21,8 +21,9 @@ const FIRST_NUMBERING_ID: usize = 10;
 const MONOSPACE: &str = "Courier New";
 
 /// The body as a DOCX file, with `title` as its first paragraph in the Title
-/// style.
-pub fn docx(doc: &Node, title: &str) -> ExportResult<Vec<u8>> {
+/// style; the title and the contributors' names (`authors`) are also the
+/// document's properties (`dc:title`, `dc:creator`).
+pub fn docx(doc: &Node, title: &str, authors: &[String]) -> ExportResult<Vec<u8>> {
     let mut writer = Writer {
         docx: styled(Docx::new()),
         next_numbering: FIRST_NUMBERING_ID,
@@ -35,12 +36,51 @@ pub fn docx(doc: &Node, title: &str) -> ExportResult<Vec<u8>> {
     }
     writer.blocks(&doc.content, &Context::default());
     let mut out = std::io::Cursor::new(Vec::new());
-    writer
-        .docx
-        .build()
-        .pack(&mut out)
+    let mut xml = writer.docx.build();
+    xml.doc_props.core = core_properties(title, authors).into_bytes();
+    xml.pack(&mut out)
         .map_err(|e| ExportError::Docx(e.to_string()))?;
     Ok(out.into_inner())
+}
+
+/// `docProps/core.xml`: docx-rs writes only dates and a fixed creator.
+fn core_properties(title: &str, authors: &[String]) -> String {
+    let creator = authors
+        .iter()
+        .map(|name| name.trim())
+        .filter(|name| !name.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut xml = String::from(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+        r#"<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties""#,
+        r#" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/""#,
+        r#" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">"#,
+    ));
+    if !title.is_empty() {
+        xml.push_str(&format!("<dc:title>{}</dc:title>", escape(title)));
+    }
+    if !creator.is_empty() {
+        xml.push_str(&format!("<dc:creator>{}</dc:creator>", escape(&creator)));
+    }
+    xml.push_str("<cp:revision>1</cp:revision></cp:coreProperties>");
+    xml
+}
+
+/// Text escaped for XML character data, without forbidden characters.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in clean(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' | '\t' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn styled(docx: Docx) -> Docx {

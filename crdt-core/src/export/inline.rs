@@ -11,7 +11,8 @@ pub(crate) struct Style {
     pub code: bool,
     pub strike: bool,
     pub underline: bool,
-    /// The link target, when the text is linked.
+    /// The link target, when the text is linked to a safe target (see
+    /// [`crate::schema::is_safe_url`]); text linked elsewhere is plain.
     pub link: Option<String>,
 }
 
@@ -28,6 +29,7 @@ impl Style {
                 .mark("link")
                 .and_then(|m| m.attrs.get("href"))
                 .and_then(|href| href.as_str())
+                .filter(|href| !href.trim().is_empty() && crate::schema::is_safe_url(href, false))
                 .map(str::to_owned),
         }
     }

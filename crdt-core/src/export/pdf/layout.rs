@@ -2,7 +2,7 @@
 //! wrapped at spaces, a new page when the next line does not fit.
 //! Coordinates here are in points from the top-left corner of the page.
 
-use super::font::Font;
+use super::font::{FontSet, Variant};
 use super::wrap::wrap;
 use crate::export::inline::{Style, image_label};
 use crate::model::Node;
@@ -78,6 +78,16 @@ pub(super) struct Piece {
     pub muted: bool,
 }
 
+impl Piece {
+    /// The face variant the piece is set in, in a block that is bold or not.
+    pub fn variant(&self, block_bold: bool) -> Variant {
+        Variant {
+            bold: block_bold || self.style.strong,
+            italic: self.style.em || self.muted,
+        }
+    }
+}
+
 /// How a textblock is set.
 #[derive(Debug, Clone, Copy)]
 struct Setting {
@@ -96,7 +106,7 @@ struct Frame {
 }
 
 /// Lays out `doc` under `title` into pages.
-pub(super) fn layout(doc: &Node, title: &str, font: &Font) -> Vec<Page> {
+pub(super) fn layout(doc: &Node, title: &str, font: &FontSet<'_>) -> Vec<Page> {
     let mut l = Layout {
         font,
         pages: vec![Page::default()],
@@ -130,7 +140,7 @@ pub(super) fn layout(doc: &Node, title: &str, font: &Font) -> Vec<Page> {
 }
 
 struct Layout<'f> {
-    font: &'f Font,
+    font: &'f FontSet<'f>,
     pages: Vec<Page>,
     /// Top of the free space on the current page.
     y: f32,
@@ -251,7 +261,14 @@ impl Layout<'_> {
     /// Wraps `pieces` into lines and places them.
     fn textblock(&mut self, pieces: &[Piece], setting: Setting, frame: &Frame) {
         let width = PAGE_WIDTH - MARGIN - frame.left - if setting.code { 8.0 } else { 0.0 };
-        let lines = wrap(pieces, width, setting.size, self.font, setting.code);
+        let lines = wrap(
+            pieces,
+            width,
+            setting.size,
+            self.font,
+            setting.code,
+            setting.bold,
+        );
         for (i, line) in lines.iter().enumerate() {
             self.ensure(setting.leading);
             let top = self.y;
@@ -279,7 +296,11 @@ impl Layout<'_> {
             if i == 0
                 && let Some(marker) = &frame.marker
             {
-                let w = font.width(marker, setting.size);
+                let variant = Variant {
+                    bold: setting.bold,
+                    italic: false,
+                };
+                let w = font.width(marker, setting.size, variant);
                 ops.push(text_op(
                     frame.left - 6.0 - w,
                     baseline,
@@ -290,7 +311,7 @@ impl Layout<'_> {
                 ));
             }
             for piece in line {
-                let w = font.width(&piece.text, setting.size);
+                let w = font.width(&piece.text, setting.size, piece.variant(setting.bold));
                 let mut op = text_op(x, baseline, setting, &piece.text, &piece.style, piece.muted);
                 if setting.code
                     && let Op::Text { color, .. } = &mut op

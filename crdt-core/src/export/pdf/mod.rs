@@ -1,10 +1,13 @@
-//! A PDF written with pdf-writer: A4 pages laid out by `layout`, text in the
-//! embedded DejaVu Sans (subset, as a CID font with a ToUnicode map so text
-//! can be selected, searched and extracted), bold drawn by stroking the
-//! glyph outlines, italics by slanting them, links as link annotations, and
-//! page numbers in the footer.
+//! A PDF written with pdf-writer: A4 pages laid out by `layout`, text in
+//! the faces of a [`Fonts`] set (each character in the first family that
+//! has it; each used face subset and embedded as a CID font with a
+//! ToUnicode map so text can be selected, searched and extracted), links as
+//! link annotations, and page numbers in the footer. A character no face
+//! has is drawn as a box, keeps its text through `/ActualText`, and is
+//! reported in [`PdfExport::missing`].
 
 mod font;
+mod fonts;
 mod layout;
 mod wrap;
 
@@ -15,35 +18,59 @@ use pdf_writer::types::{
 };
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use self::font::{FONT_NAME, Font};
+pub use self::fonts::{FAMILIES, Fonts};
+
+use self::font::{FontSet, Run, UsedFace, Variant};
 use self::layout::{Op, PAGE_HEIGHT, PAGE_WIDTH, Page, layout};
 use super::ExportResult;
 use crate::model::Node;
 
-const FONT_RESOURCE: Name<'static> = Name(b"F1");
 const COMPRESSION_LEVEL: u8 = 6;
 
-/// The body as a PDF titled `title`.
-pub fn pdf(doc: &Node, title: &str) -> ExportResult<Vec<u8>> {
-    let mut font = Font::load()?;
+/// A PDF and the characters it could not draw.
+#[derive(Debug, Clone)]
+pub struct PdfExport {
+    /// The file.
+    pub bytes: Vec<u8>,
+    /// Characters no font of the set has, drawn as boxes, in code point
+    /// order.
+    pub missing: Vec<char>,
+}
+
+/// The body as a PDF titled `title`, set in `fonts`.
+pub fn pdf(doc: &Node, title: &str, fonts: &Fonts) -> ExportResult<PdfExport> {
+    let mut font = FontSet::load(fonts)?;
     let pages = layout(doc, title, &font);
     let total = pages.len();
 
     // Glyph ids are known only once every page is drawn; content streams are
-    // written with the original ids, then rewritten to the subset's ids.
-    let mut contents: Vec<Vec<(Op, Vec<u16>)>> = Vec::with_capacity(total);
+    // written with the original ids, then rewritten to the subsets' ids.
+    let mut contents: Vec<Vec<(Op, Vec<Run>)>> = Vec::with_capacity(total);
     for (index, page) in pages.into_iter().enumerate() {
         let mut ops = Vec::with_capacity(page.ops.len() + 1);
         for op in with_footer(page, index, total) {
-            let glyphs = match &op {
-                Op::Text { text, .. } => font.encode(text),
+            let runs = match &op {
+                Op::Text {
+                    text, bold, italic, ..
+                } => font.encode(
+                    text,
+                    Variant {
+                        bold: *bold,
+                        italic: *italic,
+                    },
+                ),
                 _ => Vec::new(),
             };
-            ops.push((op, glyphs));
+            ops.push((op, runs));
         }
         contents.push(ops);
     }
-    let (subset, remapper) = font.subset()?;
+    let mut subsets = Vec::new();
+    for face in font.used() {
+        subsets.push(face.subset()?);
+    }
+    let remappers: Vec<&subsetter::GlyphRemapper> = subsets.iter().map(|(_, r)| r).collect();
+    let resources: Vec<String> = (0..subsets.len()).map(|i| format!("F{}", i + 1)).collect();
 
     let mut next = 1;
     let mut alloc = || {
@@ -54,11 +81,10 @@ pub fn pdf(doc: &Node, title: &str) -> ExportResult<Vec<u8>> {
     let catalog = alloc();
     let tree = alloc();
     let info = alloc();
-    let type0 = alloc();
-    let cid = alloc();
-    let descriptor = alloc();
-    let file = alloc();
-    let cmap = alloc();
+    let font_refs: Vec<[Ref; 5]> = subsets
+        .iter()
+        .map(|_| [alloc(), alloc(), alloc(), alloc(), alloc()])
+        .collect();
 
     let mut pdf = Pdf::new();
     pdf.catalog(catalog).pages(tree);
@@ -79,7 +105,13 @@ pub fn pdf(doc: &Node, title: &str) -> ExportResult<Vec<u8>> {
         page.media_box(Rect::new(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT))
             .parent(tree)
             .contents(content_ref);
-        page.resources().fonts().pair(FONT_RESOURCE, type0);
+        {
+            let mut resources_dict = page.resources();
+            let mut font_dict = resources_dict.fonts();
+            for (name, refs) in resources.iter().zip(&font_refs) {
+                font_dict.pair(Name(name.as_bytes()), refs[0]);
+            }
+        }
         if !links.is_empty() {
             page.annotations(links.iter().map(|(r, _)| *r));
         }
@@ -97,7 +129,7 @@ pub fn pdf(doc: &Node, title: &str) -> ExportResult<Vec<u8>> {
                     .uri(Str(uri.as_bytes()));
             }
         }
-        let stream = compress_to_vec_zlib(&draw(ops, &remapper), COMPRESSION_LEVEL);
+        let stream = compress_to_vec_zlib(&draw(ops, &remappers, &resources), COMPRESSION_LEVEL);
         pdf.stream(content_ref, &stream).filter(Filter::FlateDecode);
         page_refs.push(page_ref);
     }
@@ -105,14 +137,13 @@ pub fn pdf(doc: &Node, title: &str) -> ExportResult<Vec<u8>> {
         .kids(page_refs.iter().copied())
         .count(total as i32);
 
-    write_font(
-        &mut pdf,
-        &font,
-        &subset,
-        &remapper,
-        [type0, cid, descriptor, file, cmap],
-    );
-    Ok(pdf.finish())
+    for (i, (face, (subset, remapper))) in font.used().zip(&subsets).enumerate() {
+        write_font(&mut pdf, &face, subset, remapper, font_refs[i], i);
+    }
+    Ok(PdfExport {
+        bytes: pdf.finish(),
+        missing: font.missing(),
+    })
 }
 
 /// The page's ops plus its page number, centred in the footer.
@@ -132,38 +163,52 @@ fn with_footer(page: Page, index: usize, total: usize) -> Vec<Op> {
 }
 
 /// The content stream of one page.
-fn draw(ops: &[(Op, Vec<u16>)], remapper: &subsetter::GlyphRemapper) -> Vec<u8> {
+fn draw(
+    ops: &[(Op, Vec<Run>)],
+    remappers: &[&subsetter::GlyphRemapper],
+    resources: &[String],
+) -> Vec<u8> {
     let mut c = Content::new();
-    for (op, glyphs) in ops {
+    for (op, runs) in ops {
         match op {
             Op::Text {
                 x,
                 baseline,
                 size,
-                bold,
-                italic,
                 color,
                 ..
             } => {
-                let mut bytes = Vec::with_capacity(glyphs.len() * 2);
-                for glyph in glyphs {
-                    let cid = remapper.get(*glyph).unwrap_or(0);
-                    bytes.extend_from_slice(&cid.to_be_bytes());
+                let mut x = *x;
+                for run in runs {
+                    let mut bytes = Vec::with_capacity(run.glyphs.len() * 2);
+                    for glyph in &run.glyphs {
+                        let cid = remappers[run.slot].get(*glyph).unwrap_or(0);
+                        bytes.extend_from_slice(&cid.to_be_bytes());
+                    }
+                    c.save_state();
+                    c.set_fill_rgb(color.0, color.1, color.2);
+                    if let Some(actual) = &run.actual {
+                        c.begin_marked_content_with_properties(Name(b"Span"))
+                            .properties()
+                            .actual_text(TextStr(actual));
+                    }
+                    c.begin_text();
+                    c.set_font(Name(resources[run.slot].as_bytes()), *size);
+                    if run.synthetic_bold {
+                        c.set_stroke_rgb(color.0, color.1, color.2);
+                        c.set_line_width(size * 0.035);
+                        c.set_text_rendering_mode(TextRenderingMode::FillStroke);
+                    }
+                    let slant = if run.synthetic_italic { 0.2 } else { 0.0 };
+                    c.set_text_matrix([1.0, 0.0, slant, 1.0, x, PAGE_HEIGHT - baseline]);
+                    c.show(Str(&bytes));
+                    c.end_text();
+                    if run.actual.is_some() {
+                        c.end_marked_content();
+                    }
+                    c.restore_state();
+                    x += run.width * size / 1000.0;
                 }
-                c.save_state();
-                c.set_fill_rgb(color.0, color.1, color.2);
-                c.begin_text();
-                c.set_font(FONT_RESOURCE, *size);
-                if *bold {
-                    c.set_stroke_rgb(color.0, color.1, color.2);
-                    c.set_line_width(size * 0.035);
-                    c.set_text_rendering_mode(TextRenderingMode::FillStroke);
-                }
-                let slant = if *italic { 0.2 } else { 0.0 };
-                c.set_text_matrix([1.0, 0.0, slant, 1.0, *x, PAGE_HEIGHT - baseline]);
-                c.show(Str(&bytes));
-                c.end_text();
-                c.restore_state();
             }
             Op::Line {
                 from,
@@ -192,23 +237,32 @@ fn draw(ops: &[(Op, Vec<u16>)], remapper: &subsetter::GlyphRemapper) -> Vec<u8> 
     c.finish().to_vec()
 }
 
-/// The Type0 font, its CID font, descriptor, subset file and ToUnicode map.
+/// The Type0 font of a used face: its CID font, descriptor, subset file and
+/// ToUnicode map. `index` makes the subset tag of its name.
 fn write_font(
     pdf: &mut Pdf,
-    font: &Font,
+    face: &UsedFace<'_>,
     subset: &[u8],
     remapper: &subsetter::GlyphRemapper,
     refs: [Ref; 5],
+    index: usize,
 ) {
     let [type0, cid, descriptor, file, cmap] = refs;
-    // A subset font's name carries a six-letter tag.
-    let base_name = format!("QUIRE+{FONT_NAME}");
+    // A subset font's name carries a tag of six capital letters.
+    let letter = |n: usize| char::from(b'A' + (n % 26) as u8);
+    let base_name = format!(
+        "QUIR{}{}+{}",
+        letter(index / 26),
+        letter(index),
+        face.name()
+    );
     let base = Name(base_name.as_bytes());
     let system_info = SystemInfo {
         registry: Str(b"Adobe"),
         ordering: Str(b"Identity"),
         supplement: 0,
     };
+    let cff = face.is_cff();
 
     pdf.type0_font(type0)
         .base_font(base)
@@ -218,15 +272,21 @@ fn write_font(
 
     let mut cid_font = pdf.cid_font(cid);
     cid_font
-        .subtype(CidFontType::Type2)
+        .subtype(if cff {
+            CidFontType::Type0
+        } else {
+            CidFontType::Type2
+        })
         .base_font(base)
         .system_info(system_info)
-        .font_descriptor(descriptor)
-        .cid_to_gid_map_predefined(Name(b"Identity"));
+        .font_descriptor(descriptor);
+    if !cff {
+        cid_font.cid_to_gid_map_predefined(Name(b"Identity"));
+    }
     let mut widths = Vec::new();
-    for old in font.used().keys() {
+    for old in face.glyphs().keys() {
         if let Some(new) = remapper.get(*old) {
-            widths.push((new, font.glyph_width(*old)));
+            widths.push((new, face.glyph_width(*old)));
         }
     }
     widths.sort_by_key(|(cid, _)| *cid);
@@ -237,26 +297,41 @@ fn write_font(
     w.finish();
     cid_font.finish();
 
-    let (ascent, descent, cap_height) = font.vertical_metrics();
-    let [x0, y0, x1, y1] = font.bbox();
-    pdf.font_descriptor(descriptor)
+    let (ascent, descent, cap_height) = face.vertical_metrics();
+    let [x0, y0, x1, y1] = face.bbox();
+    let mut flags = FontFlags::NON_SYMBOLIC;
+    if face.is_italic() {
+        flags |= FontFlags::ITALIC;
+    }
+    let mut font_descriptor = pdf.font_descriptor(descriptor);
+    font_descriptor
         .name(base)
-        .flags(FontFlags::NON_SYMBOLIC)
+        .flags(flags)
         .bbox(Rect::new(x0, y0, x1, y1))
-        .italic_angle(0.0)
+        .italic_angle(face.italic_angle())
         .ascent(ascent)
         .descent(descent)
         .cap_height(cap_height)
-        .stem_v(80.0)
-        .font_file2(file);
+        .stem_v(80.0);
+    if cff {
+        font_descriptor.font_file3(file);
+    } else {
+        font_descriptor.font_file2(file);
+    }
+    font_descriptor.finish();
 
     let compressed = compress_to_vec_zlib(subset, COMPRESSION_LEVEL);
-    pdf.stream(file, &compressed)
-        .filter(Filter::FlateDecode)
-        .pair(Name(b"Length1"), subset.len() as i32);
+    let mut stream = pdf.stream(file, &compressed);
+    stream.filter(Filter::FlateDecode);
+    if cff {
+        stream.pair(Name(b"Subtype"), Name(b"OpenType"));
+    } else {
+        stream.pair(Name(b"Length1"), subset.len() as i32);
+    }
+    stream.finish();
 
     let mut unicode = UnicodeCmap::new(Name(b"Quire-UTF16"), system_info);
-    for (old, text) in font.used() {
+    for (old, text) in face.glyphs() {
         if let Some(new) = remapper.get(*old) {
             unicode.pair_with_multiple(new, text.chars());
         }

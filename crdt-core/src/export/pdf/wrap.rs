@@ -1,21 +1,24 @@
 //! Line breaking: pieces of styled text into lines no wider than the
 //! measure, at spaces, at hard breaks, and inside over-long words.
 
-use super::font::Font;
+use super::font::FontSet;
 use super::layout::Piece;
 
 /// Breaks pieces into lines no wider than `width`: at spaces, at `\n`, and
-/// inside words that are wider than a whole line. Code keeps its spaces.
+/// inside words that are wider than a whole line. Code keeps its spaces;
+/// `bold` says whether the whole block is bold (a heading).
 pub(super) fn wrap(
     pieces: &[Piece],
     width: f32,
     size: f32,
-    font: &Font,
+    font: &FontSet<'_>,
     code: bool,
+    bold: bool,
 ) -> Vec<Vec<Piece>> {
     let mut lines: Vec<Vec<Piece>> = vec![Vec::new()];
     let mut used = 0.0;
     for piece in pieces {
+        let variant = piece.variant(bold);
         for (n, segment) in piece.text.split('\n').enumerate() {
             if n > 0 {
                 lines.push(Vec::new());
@@ -24,7 +27,7 @@ pub(super) fn wrap(
             for word in split_words(segment) {
                 let mut word = word.to_owned();
                 let is_space = word.chars().all(char::is_whitespace);
-                let mut w = font.width(&word, size);
+                let mut w = font.width(&word, size, variant);
                 if used + w > width && used > 0.0 {
                     if is_space && !code {
                         continue;
@@ -40,7 +43,7 @@ pub(super) fn wrap(
                     let mut split = 0;
                     let mut acc = 0.0;
                     for (i, c) in word.char_indices() {
-                        acc += font.width(&c.to_string(), size);
+                        acc += font.width(&c.to_string(), size, variant);
                         if acc > width - used && i > 0 {
                             split = i;
                             break;
@@ -54,7 +57,7 @@ pub(super) fn wrap(
                     lines.push(Vec::new());
                     used = 0.0;
                     word = rest;
-                    w = font.width(&word, size);
+                    w = font.width(&word, size, variant);
                 }
                 used += w;
                 push(lines.last_mut(), &word, piece);
