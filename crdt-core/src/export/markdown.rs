@@ -27,11 +27,50 @@ pub fn markdown(doc: &Node) -> String {
         // not expected; should it happen, keep every word as escaped text.
         out = escape_all(&super::plain_text(doc));
     }
+    let mut out = drop_empty_quote_openings(&out)
+        .trim_start_matches('\n')
+        .to_owned();
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
     if !out.is_empty() {
         out.push('\n');
     }
+    out
+}
+
+/// The text without the empty `>` line that pulldown-cmark-to-cmark writes
+/// where a block quote opens (its first block follows on the next line).
+/// The quotes are found by parsing the text, so a `>` in a code block is
+/// never touched; an empty first line adds nothing to a quote, so the text
+/// means the same.
+fn drop_empty_quote_openings(markdown: &str) -> String {
+    let mut drop = Vec::new();
+    let parser = pulldown_cmark::Parser::new_ext(markdown, PARSER_OPTIONS).into_offset_iter();
+    for (event, range) in parser {
+        if !matches!(event, Event::Start(Tag::BlockQuote(_))) {
+            continue;
+        }
+        let line_start = markdown[..range.start].rfind('\n').map_or(0, |i| i + 1);
+        let Some(line_len) = markdown[line_start..].find('\n') else {
+            continue;
+        };
+        let line = &markdown[line_start..line_start + line_len];
+        let next = &markdown[line_start + line_len + 1..];
+        let prefix = line.trim_end();
+        // Only a line of nothing but quote markers, continued by the quote.
+        if line.chars().all(|c| c == '>' || c == ' ') && next.starts_with(prefix) {
+            drop.push(line_start..line_start + line_len + 1);
+        }
+    }
+    let mut out = String::with_capacity(markdown.len());
+    let mut at = 0;
+    for range in drop {
+        if range.start >= at {
+            out.push_str(&markdown[at..range.start]);
+            at = range.end;
+        }
+    }
+    out.push_str(&markdown[at..]);
     out
 }
 
