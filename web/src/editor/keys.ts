@@ -6,7 +6,7 @@ import {
 import { keymap } from 'prosemirror-keymap'
 import type { Command, Plugin } from 'prosemirror-state'
 import { liftListItem, sinkListItem, splitListItem } from 'prosemirror-schema-list'
-import { redoCommand, undoCommand } from 'y-prosemirror'
+import { claimKey, redo, undo } from './history'
 import { makeParagraph, toggle, toggleCodeBlock, toggleHeading, toggleLink, toggleList, toggleQuote } from './commands'
 import { schema } from './schema'
 
@@ -21,9 +21,12 @@ const hardBreak: Command = chainCommands(exitCode, (state, dispatch) => {
 export function editorKeymap (): Plugin {
   const { nodes, marks } = schema
   const keys: Record<string, Command> = {
-    'Mod-z': undoCommand,
-    'Mod-y': redoCommand,
-    'Shift-Mod-z': redoCommand,
+    // Undo and redo claim their keys even with nothing to do (see history.ts).
+    // With Shift, browsers send 'Z' or 'z' depending on the platform and layout.
+    'Mod-z': claimKey(undo),
+    'Mod-y': claimKey(redo),
+    'Shift-Mod-z': claimKey(redo),
+    'Shift-Mod-Z': claimKey(redo),
     Backspace: undoInputRule,
     'Mod-b': toggle(marks.strong),
     'Mod-B': toggle(marks.strong),

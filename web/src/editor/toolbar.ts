@@ -5,13 +5,13 @@
 import type { Command, EditorState } from 'prosemirror-state'
 import { Plugin } from 'prosemirror-state'
 import type { EditorView } from 'prosemirror-view'
-import { redoCommand, undoCommand, yUndoPluginKey } from 'y-prosemirror'
 import type { UndoManager } from 'yjs'
 import { h, svgIcon } from '../dom'
 import {
   blockActive, insideNode, makeParagraph, markActive, toggle, toggleCodeBlock,
   toggleHeading, toggleLink, toggleList, toggleQuote
 } from './commands'
+import { redo, undo, undoManager } from './history'
 import { schema } from './schema'
 
 interface ToolbarItem {
@@ -58,8 +58,8 @@ const groups: ToolbarItem[][] = [
     { name: 'code_block', label: 'Code block', shortcut: 'Ctrl-Shift-\\', icon: '{ }', command: toggleCodeBlock, active: (s) => blockActive(s, nodes.code_block) }
   ],
   [
-    { name: 'undo', label: 'Undo', shortcut: 'Mod-Z', icon: '↶', command: undoCommand },
-    { name: 'redo', label: 'Redo', shortcut: 'Mod-Shift-Z', icon: '↷', command: redoCommand }
+    { name: 'undo', label: 'Undo', shortcut: 'Mod-Z', icon: '↶', command: undo },
+    { name: 'redo', label: 'Redo', shortcut: 'Mod-Shift-Z', icon: '↷', command: redo }
   ]
 ]
 
@@ -113,7 +113,7 @@ class ToolbarView {
   }
 
   private undoManager (): UndoManager | undefined {
-    return yUndoPluginKey.getState(this.view.state)?.undoManager
+    return undoManager(this.view.state)
   }
 
   private run (item: ToolbarItem): void {

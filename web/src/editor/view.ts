@@ -1,10 +1,11 @@
 /** The ProseMirror editor bound to the shared document. */
 import { EditorState, Plugin } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
-import { ySyncPlugin, ySyncPluginKey, yCursorPlugin, yUndoPlugin } from 'y-prosemirror'
+import { ySyncPlugin, ySyncPluginKey, yCursorPlugin } from 'y-prosemirror'
 import type { Awareness } from 'y-protocols/awareness'
 import type * as Y from 'yjs'
 import { authorshipPlugin } from './authorship'
+import { historyInputPlugin, historyPlugins } from './history'
 import { baseKeys, editorKeymap, markdownRules } from './keys'
 import { schema } from './schema'
 import { toolbarPlugin } from './toolbar'
@@ -32,12 +33,15 @@ export function createEditor (
   awareness: Awareness,
   editable: () => boolean = () => true
 ): EditorView {
+  const history = historyPlugins(content)
   const state = EditorState.create({
     schema,
     plugins: [
+      history.before,
       ySyncPlugin(content),
       yCursorPlugin(awareness),
-      yUndoPlugin(),
+      history.after,
+      historyInputPlugin(),
       markdownRules(),
       editorKeymap(),
       baseKeys(),
