@@ -7,6 +7,7 @@ import path from 'node:path'
 import { after, before } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import WebSocket from 'ws'
 
 /** The repository root. */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -151,6 +152,43 @@ export async function api (server, method, path, body, token) {
   const text = await response.text()
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`)
   return text === '' ? null : JSON.parse(text)
+}
+
+/** A varUint as lib0 and y-protocols write it. */
+function varUint (n) {
+  const bytes = []
+  while (n > 0x7f) {
+    bytes.push((n & 0x7f) | 0x80)
+    n = Math.floor(n / 128)
+  }
+  bytes.push(n)
+  return bytes
+}
+
+/**
+ * Sends the Yjs `update` (v1 bytes) to document `id` as a y-websocket client
+ * would, one Update message (`00 02`), and resolves once the server's Saved
+ * acknowledgement says it is stored. `params` are more query parameters, such
+ * as a group `token`; without one the connection is an anonymous author.
+ */
+export function writeUpdate (server, id, update, params = {}) {
+  const query = new URLSearchParams({ author: 'raw-yjs-writer-0123456789abcdef', name: 'Raw client', ...params, acks: '1' })
+  const socket = new WebSocket(`${server.url.replace(/^http/, 'ws')}/ws/${id}?${query}`)
+  socket.binaryType = 'nodebuffer'
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { socket.terminate(); reject(new Error('no Saved acknowledgement within 15 s')) }, 15000)
+    socket.on('error', (err) => { clearTimeout(timer); reject(err) })
+    socket.on('close', (code, reason) => { clearTimeout(timer); reject(new Error(`closed before Saved: ${code} ${reason}`)) })
+    socket.on('open', () => socket.send(Buffer.from([0, 2, ...varUint(update.length), ...update])))
+    // Saved is varUint(100) varUint(n): 100 takes one byte, n = 1 frame.
+    socket.on('message', (data) => {
+      if (data[0] !== 100 || data[1] < 1) return
+      clearTimeout(timer)
+      socket.removeAllListeners('close')
+      socket.close()
+      resolve()
+    })
+  })
 }
 
 /** The editable document body. */

@@ -4,6 +4,7 @@ import type { MarkType, NodeType, Attrs } from 'prosemirror-model'
 import type { Command, EditorState } from 'prosemirror-state'
 import { wrapInList, liftListItem } from 'prosemirror-schema-list'
 import { schema } from './schema'
+import { isSafeUrl } from './urls'
 
 /** Whether the selection has `type` (at the cursor, in stored marks, or anywhere in the range). */
 export function markActive (state: EditorState, type: MarkType): boolean {
@@ -72,7 +73,8 @@ export function toggle (type: MarkType): Command {
 
 /**
  * Removes the link from the selection, or asks for an address and links the
- * selection to it. Needs a non-empty selection to add a link.
+ * selection to it. Needs a non-empty selection to add a link; refuses an
+ * address that is not safe to follow (`isSafeUrl`).
  */
 export const toggleLink: Command = (state, dispatch) => {
   const link = schema.marks.link
@@ -82,6 +84,10 @@ export const toggleLink: Command = (state, dispatch) => {
   const answer = window.prompt('Link address', 'https://')
   if (answer === null) return false
   const href = answer.trim()
-  if (href === '' || href === 'https://' || /^\s*javascript:/i.test(href)) return false
+  if (href === '' || href === 'https://') return false
+  if (!isSafeUrl(href)) {
+    window.alert('A link can lead to a web address (http or https), an email address (mailto:), a phone number (tel:) or a page of this site, not to this address.')
+    return false
+  }
   return toggleMark(link, { href })(state, dispatch)
 }
