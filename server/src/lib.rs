@@ -29,6 +29,7 @@ pub mod config;
 pub mod doc;
 pub mod error;
 pub mod groups;
+pub mod guard;
 pub mod history;
 pub mod identity;
 pub mod ids;
