@@ -21,7 +21,7 @@ const EDITS: usize = 5_000;
 
 fn build() -> (Document, Stats) {
     let paper = SequentialTrace::load("automerge-paper").expect("trace");
-    let body = import::text(&paper.end_content).doc;
+    let body = import::text(&paper.end_content).unwrap().doc;
     let mut document = Document::new();
     let mut stats = Stats::default();
     let t0 = 1_800_000_000_000u64;

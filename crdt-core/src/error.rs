@@ -28,6 +28,12 @@ pub enum Error {
     /// part of it and must be rebuilt from its stored state.
     #[error("update failed while being applied: {0}")]
     ApplyFailed(String),
+    /// An imported source or body nested deeper than the document may hold.
+    #[error("the source nests blocks deeper than {limit} levels")]
+    TooDeep {
+        /// The deepest nesting of blocks allowed.
+        limit: usize,
+    },
     /// Stored state (a checkpoint or log entry) that does not decode.
     #[error("corrupt stored state: {0}")]
     CorruptState(String),

@@ -13,7 +13,7 @@ use crdt_core::model::Node;
 use serde_json::json;
 
 fn corpus() -> Node {
-    common::through_document(&import::markdown(common::CORPUS).doc)
+    common::through_document(&import::markdown(common::CORPUS).unwrap().doc)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -78,7 +78,7 @@ fn html_of_script_and_quotes_is_inert() {
         assert!(html.contains("&amp;amp;"));
         assert!(html.contains("Content-Security-Policy"));
         // The page reads back to the same text.
-        let back = import::html(&html);
+        let back = import::html(&html).unwrap();
         assert_eq!(back.title.as_deref(), Some(title));
         assert!(
             back.doc.plain_text().contains(hostile),
@@ -92,7 +92,7 @@ fn html_of_script_and_quotes_is_inert() {
 fn html_reads_back_to_the_same_document() {
     let doc = corpus();
     let html = export::html(&doc, "Corpus", None);
-    let back = import::html(&html);
+    let back = import::html(&html).unwrap();
     assert!(back.degraded.is_empty(), "{:?}", back.degraded);
     assert_eq!(back.title.as_deref(), Some("Corpus"));
     assert_eq!(back.doc, doc, "html was:\n{html}");

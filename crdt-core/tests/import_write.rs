@@ -31,7 +31,7 @@ fn names(node: &Node, out: &mut Vec<String>) {
 #[test]
 fn writer_uses_numbers_and_one_fresh_client() {
     let mut document = Document::new();
-    let body = import::markdown("## Two\n\n3. three\n").doc;
+    let body = import::markdown("## Two\n\n3. three\n").unwrap().doc;
     let update = import::replace_body(&document, &body, 77).unwrap();
     let writers = apply(&mut document, update, "ann");
     assert_eq!(writers, [77]);
@@ -57,17 +57,17 @@ fn writer_uses_numbers_and_one_fresh_client() {
 #[test]
 fn replace_and_append() {
     let mut document = Document::new();
-    let first = import::text("first").doc;
+    let first = import::text("first").unwrap().doc;
     let update = import::replace_body(&document, &first, 1).unwrap();
     apply(&mut document, update, "ann");
-    let second = import::text("second").doc;
+    let second = import::text("second").unwrap().doc;
     let update = import::append_body(&document, &second, 2).unwrap();
     apply(&mut document, update, "bo");
     assert_eq!(
         crdt_core::export::plain_text(&model::read_body(&document)).trim_end(),
         "first\n\nsecond"
     );
-    let third = import::text("third").doc;
+    let third = import::text("third").unwrap().doc;
     let update = import::replace_body(&document, &third, 3).unwrap();
     apply(&mut document, update, "cy");
     assert_eq!(
@@ -79,7 +79,7 @@ fn replace_and_append() {
 #[test]
 fn writer_refuses_used_or_invalid_client_ids() {
     let mut document = Document::new();
-    let body = import::text("x").doc;
+    let body = import::text("x").unwrap().doc;
     let update = import::replace_body(&document, &body, 5).unwrap();
     apply(&mut document, update, "ann");
     assert!(import::replace_body(&document, &body, 5).is_err());
@@ -111,7 +111,7 @@ fn writer_never_writes_names_outside_the_schema() {
             Node::new("image", vec![]),
         ],
     );
-    let (normal, changed) = import::normalize(&odd);
+    let (normal, changed) = import::normalize(&odd).unwrap();
     assert_eq!(
         changed,
         [
@@ -151,7 +151,7 @@ fn set_meta_sets_title_and_template() {
 #[test]
 fn markdown_degrades_what_the_schema_cannot_hold() {
     let source = "| a | b |\n|---|---|\n| 1 | 2 |\n\nNote[^1]\n\n[^1]: The note.\n\n- [x] done\n\n<div>html</div>\n\nH<sub>2</sub>O\n";
-    let imported = import::markdown(source);
+    let imported = import::markdown(source).unwrap();
     assert_eq!(
         imported.degraded,
         [
@@ -191,7 +191,7 @@ fn html_import_maps_elements_and_drops_scripts() {
         <blockquote>quoted</blockquote><hr><img src="a.png" alt="A">
         <table><tr><td>c1</td><td>c2</td></tr></table><sup>1</sup><h7>deep</h7>
         </body></html>"#;
-    let imported = import::html(source);
+    let imported = import::html(source).unwrap();
     assert_eq!(imported.title.as_deref(), Some("Page title"));
     assert_eq!(
         imported.degraded,
@@ -243,7 +243,7 @@ fn html_import_maps_elements_and_drops_scripts() {
 
 #[test]
 fn text_import_makes_paragraphs_and_breaks() {
-    let imported = import::text("one\r\ntwo\n\n\nthree\u{7}\n");
+    let imported = import::text("one\r\ntwo\n\n\nthree\u{7}\n").unwrap();
     assert_eq!(
         imported.doc,
         Node::new(
@@ -262,7 +262,7 @@ fn text_import_makes_paragraphs_and_breaks() {
         )
     );
     assert_eq!(
-        import::text("").doc,
+        import::text("").unwrap().doc,
         Node::new("doc", vec![Node::new("paragraph", vec![])])
     );
     assert_eq!(
@@ -279,7 +279,7 @@ fn templates_are_valid_and_survive_the_document() {
         assert_eq!(template.id().parse(), Ok(template));
         let body = template.body();
         assert_eq!(
-            import::normalize(&body),
+            import::normalize(&body).unwrap(),
             (body.clone(), vec![]),
             "{template}"
         );

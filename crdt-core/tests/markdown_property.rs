@@ -71,9 +71,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
     #[test]
     fn markdown_round_trips(blocks in prop::collection::vec(block(), 1..5)) {
-        let (doc, _) = import::normalize(&Node::new("doc", blocks));
+        let (doc, _) = import::normalize(&Node::new("doc", blocks)).unwrap();
         let markdown = export::markdown(&doc);
-        let back = import::markdown(&markdown).doc;
+        let back = import::markdown(&markdown).unwrap().doc;
         prop_assert_eq!(back, doc, "markdown:\n{}", markdown);
     }
 }
@@ -99,6 +99,6 @@ fn adjacent_lists_stay_apart() {
         Node::new("doc", vec![first, second]),
     ] {
         let markdown = export::markdown(&doc);
-        assert_eq!(import::markdown(&markdown).doc, doc, "{markdown}");
+        assert_eq!(import::markdown(&markdown).unwrap().doc, doc, "{markdown}");
     }
 }

@@ -7,12 +7,12 @@ use crdt_core::import;
 
 #[test]
 fn corpus_reads_back_to_the_same_document() {
-    let imported = import::markdown(common::CORPUS);
+    let imported = import::markdown(common::CORPUS).unwrap();
     assert!(imported.degraded.is_empty(), "{:?}", imported.degraded);
     let stored = common::through_document(&imported.doc);
     assert_eq!(stored, imported.doc, "the yrs writer changed the document");
     let markdown = export::markdown(&stored);
-    let again = import::markdown(&markdown);
+    let again = import::markdown(&markdown).unwrap();
     assert_eq!(again.doc, stored, "markdown was:\n{markdown}");
     // Writing is stable: the second export equals the first.
     assert_eq!(export::markdown(&again.doc), markdown);
@@ -20,7 +20,7 @@ fn corpus_reads_back_to_the_same_document() {
 
 #[test]
 fn corpus_covers_every_node_and_mark() {
-    let doc = import::markdown(common::CORPUS).doc;
+    let doc = import::markdown(common::CORPUS).unwrap().doc;
     let json = serde_json::to_string(&doc).unwrap();
     for name in crdt_core::schema::NODES
         .iter()

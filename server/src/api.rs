@@ -1,6 +1,7 @@
 //! The JSON HTTP API under `/api/v1`.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +15,7 @@ use crate::app::AppState;
 use crate::auth::{self, Access};
 use crate::error::ApiError;
 use crate::groups;
+use crate::guard;
 use crate::identity::ANONYMOUS;
 use crate::service;
 use crate::store::DocMeta;
@@ -238,10 +240,11 @@ pub async fn import_doc(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<ImportQuery>,
-    body: String,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let principal = auth::principal(&app, &headers, query.token.as_deref()).await?;
     service::authorized_meta(&app, &principal, &id, Access::Edit).await?;
+    guard::require_text_body(&headers)?;
     let format: ImportFormat = query
         .format
         .parse()
@@ -260,6 +263,8 @@ pub async fn import_doc(
             .map_err(ApiError::bad_request)?,
         (_, None) => ANONYMOUS.into(),
     };
+    // Only now, with the caller allowed, is the body read.
+    let body = guard::read_text(body).await?;
     let (revision, degraded) = service::import(&app, &id, format, mode, author, body).await?;
     Ok(Json(json!({ "id": id, "revision": revision, "degraded": degraded })).into_response())
 }

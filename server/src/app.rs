@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -14,13 +14,11 @@ use tracing::info;
 
 use crate::config::Config;
 use crate::doc::{Context, Registry};
+use crate::guard::{self, BodyLimits, MAX_IMPORT_BODY};
 use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::{api, groups, insights, openapi, web, ws};
-
-/// Largest HTTP request body accepted (imports).
-const MAX_BODY: usize = 8 << 20;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -39,6 +37,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Serialises changes to group records (read, modify, write).
     pub groups_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Origins, and the size, time and memory of request bodies.
+    pub bodies: BodyLimits,
 }
 
 impl AppState {
@@ -62,7 +62,13 @@ impl AppState {
             tracker,
             metrics: metrics.clone(),
         });
+        let bodies = BodyLimits::new(
+            Duration::from_secs(config.body_timeout_secs.max(1)),
+            config.body_memory_bytes,
+            config.public_url.as_deref(),
+        );
         Ok(Self {
+            bodies,
             config: Arc::new(config),
             store,
             registry,
@@ -76,6 +82,7 @@ impl AppState {
 
 /// Every route.
 pub fn app(state: AppState) -> Router {
+    let bodies = state.bodies.clone();
     let api = Router::new()
         .route("/docs", get(api::list_docs).post(api::create_doc))
         .route("/docs/{id}", get(api::get_doc).delete(api::delete_doc))
@@ -107,7 +114,8 @@ pub fn app(state: AppState) -> Router {
         .route("/g/{g}", get(web::index))
         .route("/assets/app.js", get(web::app_js))
         .route("/assets/app.css", get(web::app_css))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY))
+        .layer(middleware::from_fn_with_state(bodies, guard::guard))
         .with_state(state)
 }
 

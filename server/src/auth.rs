@@ -70,6 +70,10 @@ pub async fn verify(app: &AppState, token: &str) -> Result<Principal, ApiError> 
     let [PREFIX, member, group, role, expires] = parts.as_slice() else {
         return Err(unauthorized("malformed token"));
     };
+    // Tokens are issued in lower-case hex; one spelling per token.
+    if mac.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(unauthorized("malformed token"));
+    }
     let Ok(mac) = hex::decode(mac) else {
         return Err(unauthorized("malformed token"));
     };

@@ -174,12 +174,33 @@ pub struct Config {
     )]
     pub idle_timeout_secs: u64,
 
+    /// Seconds a client has to send a whole request body (an import); a
+    /// slower body is refused with 408 and its connection closed.
+    #[arg(
+        long,
+        env = "QUIRE_BODY_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub body_timeout_secs: u64,
+
+    /// Bytes all request bodies in flight may hold together; past it a new
+    /// body is refused at once (503) rather than buffered.
+    #[arg(
+        long,
+        env = "QUIRE_BODY_MEMORY_BYTES",
+        default_value_t = 64 << 20,
+        global = true
+    )]
+    pub body_memory_bytes: usize,
+
     /// The admin token: creates groups and members. Never logged.
     #[arg(long, env = "QUIRE_ADMIN_TOKEN", hide_env_values = true, global = true)]
     pub admin_token: Option<String>,
 
     /// The public URL of this server (e.g. https://quire.school.example):
-    /// member links use it, and websocket Origins must match it.
+    /// member links use it, and browsers' Origins must match it (without
+    /// it, they must match the Host the request was sent to).
     #[arg(long, env = "QUIRE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 

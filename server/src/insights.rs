@@ -57,7 +57,7 @@ async fn present_of(snapshot: &Snapshot) -> Result<Present, ApiError> {
 /// Query of `contributions`.
 #[derive(Debug, Deserialize)]
 pub struct ContributionsQuery {
-    /// Timeline bucket in seconds (at least 60; default 300).
+    /// Timeline bucket in seconds (at least 60, at most a year; default 300).
     bucket: Option<u64>,
     /// A member token or the admin token.
     token: Option<String>,
@@ -124,7 +124,8 @@ pub async fn contributions(
             })
         })
         .collect();
-    let bucket_ms = query.bucket.unwrap_or(300).max(60) * 1000;
+    // At least a minute, at most a year: any bucket in between fits in ms.
+    let bucket_ms = query.bucket.unwrap_or(300).clamp(60, 366 * 24 * 3600) * 1000;
     let mut buckets: BTreeMap<u64, serde_json::Map<String, Value>> = BTreeMap::new();
     for (start, author, inserted, deleted) in stats.timeline(bucket_ms) {
         buckets

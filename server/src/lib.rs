@@ -30,6 +30,7 @@ pub mod doc;
 pub mod error;
 pub mod fonts;
 pub mod groups;
+pub mod guard;
 pub mod history;
 pub mod identity;
 pub mod ids;

@@ -1,5 +1,6 @@
 //! The `quire` binary: parses the command line, sets up logging and runs.
 
+use std::io::Write as _;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -23,7 +24,8 @@ async fn main() -> anyhow::Result<()> {
     };
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
+        .with_writer(|| LossyStderr)
+        .log_internal_errors(false)
         .init();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
@@ -39,7 +41,9 @@ async fn serve(config: quire_server::Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    println!("listening on http://{addr}");
+    // Whoever started the server may have closed its output: that is not a
+    // reason to stop serving.
+    let _ = writeln!(std::io::stdout(), "listening on http://{addr}");
     tracing::info!(%addr, data_dir = %config.data_dir.display(), durability = ?config.durability, "quire serving");
     let shutdown = CancellationToken::new();
     tokio::spawn(signals(shutdown.clone()));
@@ -62,4 +66,21 @@ async fn signals(shutdown: CancellationToken) {
     let _ = ctrl_c.await;
     tracing::info!("shutting down");
     shutdown.cancel();
+}
+
+/// Standard error that never fails: a log line that cannot be written (the
+/// reader of stderr is gone, the pipe is full) is dropped, so that logging
+/// never panics the task that logged nor stops the server.
+struct LossyStderr;
+
+impl std::io::Write for LossyStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = std::io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
+    }
 }

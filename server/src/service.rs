@@ -2,6 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use axum::http::StatusCode;
 use crdt_core::document::SYSTEM_AUTHOR;
 use crdt_core::export::{self, ExportFormat};
 use crdt_core::import::{self, ImportFormat, WriteMode};
@@ -76,7 +77,15 @@ pub async fn authorized_meta(
     id: &str,
     needed: Access,
 ) -> Result<DocMeta, ApiError> {
-    let meta = stored_meta(app, id).await?;
+    let meta = match stored_meta(app, id).await {
+        Ok(meta) => meta,
+        // A stranger to a private server learns nothing of which documents
+        // exist or existed: absent, deleted and existing all ask for a token.
+        Err(e) => {
+            principal.require(None, app.config.private, needed)?;
+            return Err(e);
+        }
+    };
     principal.require(meta.group.as_deref(), app.config.private, needed)?;
     Ok(meta)
 }
@@ -219,14 +228,19 @@ pub async fn import(
     stored_meta(app, id).await?;
     let snapshot = app.registry.read(id).await.map_err(ApiError::internal)?;
     let (update, degraded) = tokio::task::spawn_blocking(move || {
-        let imported = format.read(&body);
+        let imported = format.read(&body)?;
         let document = Document::from_checkpoint(&snapshot.state, Default::default())?;
         let update = import::write_body(&document, &imported.doc, server_client_id(), mode)?;
         Ok::<_, crdt_core::Error>((update, imported.degraded))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))?
-    .map_err(|e| ApiError::internal(e.to_string()))?;
+    .map_err(|e| match e {
+        crdt_core::Error::TooDeep { .. } => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "too_deep", e.to_string())
+        }
+        e => ApiError::internal(e.to_string()),
+    })?;
     let revision = app
         .registry
         .edit(id, author, update)

@@ -21,10 +21,11 @@ use crate::auth::{self, Access, Principal};
 use crate::doc::{DocHandle, Inbox, Join, Outbound, Outbox, close, outbox};
 use crate::error::ApiError;
 use crate::groups;
+use crate::guard;
 use crate::identity::ANONYMOUS;
 use crate::ids::valid_doc_id;
 use crate::service;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -75,20 +76,18 @@ async fn admit(
     if !valid_doc_id(doc) {
         return Err(ApiError::bad_request("invalid document id"));
     }
-    if let (Some(public), Some(origin)) = (&app.config.public_url, headers.get(header::ORIGIN)) {
-        let public = public.trim_end_matches('/');
-        if origin.to_str().ok() != Some(public) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "origin not allowed",
-            ));
-        }
+    let public = guard::public_origin(app.config.public_url.as_deref());
+    if !guard::origin_allowed(headers, public.as_deref()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "origin not allowed",
+        ));
     }
-    service::ensure_not_deleted(app, doc).await?;
     let principal = auth::principal(app, headers, params.token.as_deref()).await?;
     let group = app.store.get_meta(doc).await?.and_then(|m| m.group);
     let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;
+    service::ensure_not_deleted(app, doc).await?;
     let read_only = access < Access::Edit;
     let name = params.name.as_deref().and_then(clean_name);
     Ok(match principal {

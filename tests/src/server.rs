@@ -49,14 +49,40 @@ impl Server {
             ))
             .arg(binary());
         let args = args.iter().map(|a| a.to_string()).collect();
-        Self::spawn_with(command, data_dir, "127.0.0.1:0", args)
+        Self::spawn_with(command, data_dir, "127.0.0.1:0", args, Stdio::inherit())
+    }
+
+    /// Starts a server whose standard error is a pipe nobody reads: its read
+    /// end is closed at once, so every log line meets a broken pipe.
+    pub fn start_with_stderr_closed(data_dir: &Path, args: &[&str]) -> Self {
+        let mut args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        args.extend(["--log".to_owned(), "debug".to_owned()]);
+        Self::spawn_with(
+            Command::new(binary()),
+            data_dir,
+            "127.0.0.1:0",
+            args,
+            Stdio::piped(),
+        )
     }
 
     fn spawn(data_dir: &Path, listen: &str, args: Vec<String>) -> Self {
-        Self::spawn_with(Command::new(binary()), data_dir, listen, args)
+        Self::spawn_with(
+            Command::new(binary()),
+            data_dir,
+            listen,
+            args,
+            Stdio::inherit(),
+        )
     }
 
-    fn spawn_with(mut command: Command, data_dir: &Path, listen: &str, args: Vec<String>) -> Self {
+    fn spawn_with(
+        mut command: Command,
+        data_dir: &Path,
+        listen: &str,
+        args: Vec<String>,
+        stderr: Stdio,
+    ) -> Self {
         let mut child = command
             .arg("serve")
             .arg("--listen")
@@ -66,9 +92,11 @@ impl Server {
             .args(&args)
             .env("QUIRE_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("starting quire");
+        // A piped stderr is closed unread.
+        drop(child.stderr.take());
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();
         BufReader::new(stdout)

@@ -3,7 +3,10 @@
 //! content outside a textblock gets a paragraph, a list item starts with a
 //! paragraph, a list holds only items, empty containers get a paragraph.
 
+use super::MAX_DEPTH;
+use crate::error::{Error, Result};
 use crate::model::{Mark, Node};
+use crate::schema;
 
 /// Nodes whose content is inline.
 const TEXTBLOCKS: &[&str] = &["paragraph", "heading", "code_block"];
@@ -22,6 +25,9 @@ pub(crate) struct Builder {
     degraded: Vec<String>,
     /// Collapse runs of whitespace as HTML does.
     collapse_whitespace: bool,
+    /// Set once a node would have been opened deeper than [`MAX_DEPTH`]:
+    /// nothing deeper is kept, and [`Builder::finish`] refuses the tree.
+    too_deep: bool,
 }
 
 impl Builder {
@@ -33,7 +39,13 @@ impl Builder {
             marks: Vec::new(),
             degraded: Vec::new(),
             collapse_whitespace,
+            too_deep: false,
         }
+    }
+
+    /// Whether a node was refused for being nested deeper than [`MAX_DEPTH`].
+    pub fn too_deep(&self) -> bool {
+        self.too_deep
     }
 
     /// Notes something the schema could not hold, once per kind of thing.
@@ -63,11 +75,30 @@ impl Builder {
 
     /// Replaces the marks of the text that follows.
     pub fn set_marks(&mut self, marks: Vec<Mark>) {
-        self.marks = marks;
+        self.marks = marks.into_iter().filter_map(|m| self.safe_mark(m)).collect();
+    }
+
+    /// The mark, unless it is a link whose target is not safe to follow
+    /// ([`schema::is_safe_url`]): such a link is dropped and its text kept.
+    fn safe_mark(&mut self, mark: Mark) -> Option<Mark> {
+        if mark.kind == "link" {
+            let href = mark.attrs.get("href").and_then(|h| h.as_str());
+            if !href.is_some_and(|h| schema::is_safe_url(h, false)) {
+                self.degrade("link with an unsafe target (kept as text)");
+                return None;
+            }
+        }
+        Some(mark)
     }
 
     /// Opens a block node (any node but `text`, `hard_break`, `image`).
     pub fn open(&mut self, node: Node) {
+        // The doc is not counted; a list item may bring an implicit list and
+        // a list an implicit item, so two levels are kept in hand.
+        if self.too_deep || self.stack.len() + 2 > MAX_DEPTH {
+            self.too_deep = true;
+            return;
+        }
         while TEXTBLOCKS.contains(&self.top()) {
             self.pop();
         }
@@ -123,6 +154,9 @@ impl Builder {
 
     /// Starts a mark on the text that follows.
     pub fn push_mark(&mut self, mark: Mark) {
+        let Some(mark) = self.safe_mark(mark) else {
+            return;
+        };
         self.marks.retain(|m| m.kind != mark.kind);
         self.marks.push(mark);
     }
@@ -187,6 +221,10 @@ impl Builder {
 
     /// Adds an inline leaf (`hard_break` or `image`).
     pub fn inline(&mut self, node: Node) {
+        if node.kind == "image" && !node.attr_str("src").is_some_and(|s| schema::is_safe_url(s, true)) {
+            self.degrade("image with an unsafe source (dropped)");
+            return;
+        }
         if self.top() == "code_block" {
             let text = if node.kind == "hard_break" {
                 "\n".to_owned()
@@ -205,8 +243,12 @@ impl Builder {
         }
     }
 
-    /// Closes every open node and returns the `doc` with what was degraded.
-    pub fn finish(mut self) -> (Node, Vec<String>) {
+    /// Closes every open node and returns the `doc` with what was degraded;
+    /// refuses a source that nests deeper than [`MAX_DEPTH`].
+    pub fn finish(mut self) -> Result<(Node, Vec<String>)> {
+        if self.too_deep {
+            return Err(Error::TooDeep { limit: MAX_DEPTH });
+        }
         while self.stack.len() > 1 {
             self.pop();
         }
@@ -217,7 +259,7 @@ impl Builder {
         if doc.content.is_empty() {
             doc.content.push(Node::new("paragraph", Vec::new()));
         }
-        (doc, self.degraded)
+        Ok((doc, self.degraded))
     }
 
     fn mark_implicit(&mut self) {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use html5gum::{DefaultEmitter, HtmlString, Spanned, Token, Tokenizer};
 
 use super::Imported;
+use crate::error::Result;
 use super::builder::Builder;
 use super::markdown::{link, mark};
 use crate::model::Node;
@@ -63,7 +64,7 @@ const MARKS: &[(&str, &str)] = &[
 type Attrs = BTreeMap<HtmlString, Spanned<HtmlString, ()>>;
 
 /// Reads HTML (a whole page or a fragment) into a body.
-pub fn html(source: &str) -> Imported {
+pub fn html(source: &str) -> Result<Imported> {
     let mut emitter = DefaultEmitter::default();
     emitter.naively_switch_states(true);
     let mut reader = Reader {
@@ -85,12 +86,12 @@ pub fn html(source: &str) -> Imported {
         }
     }
     let title = reader.title.filter(|t| !t.is_empty());
-    let (doc, degraded) = reader.b.finish();
-    Imported {
+    let (doc, degraded) = reader.b.finish()?;
+    Ok(Imported {
         doc,
         degraded,
         title,
-    }
+    })
 }
 
 struct Reader {

@@ -7,6 +7,7 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use serde_json::{Value, json};
 
 use super::Imported;
+use crate::error::Result;
 use super::builder::Builder;
 use crate::model::{Mark, Node};
 
@@ -17,7 +18,7 @@ pub(crate) const PARSER_OPTIONS: Options = Options::ENABLE_STRIKETHROUGH
     .union(Options::ENABLE_TASKLISTS);
 
 /// Reads Markdown into a body.
-pub fn markdown(source: &str) -> Imported {
+pub fn markdown(source: &str) -> Result<Imported> {
     let mut b = Builder::new(false);
     let mut image: Option<(Node, String)> = None;
     let mut cells = 0usize;
@@ -67,12 +68,12 @@ pub fn markdown(source: &str) -> Imported {
             Event::InlineMath(t) | Event::DisplayMath(t) => b.text(&t),
         }
     }
-    let (doc, degraded) = b.finish();
-    Imported {
+    let (doc, degraded) = b.finish()?;
+    Ok(Imported {
         doc,
         degraded,
         title: None,
-    }
+    })
 }
 
 fn start(b: &mut Builder, tag: Tag<'_>, image: &mut Option<(Node, String)>, cells: &mut usize) {

@@ -24,7 +24,14 @@ pub use write::{WriteMode, append_body, replace_body, set_meta, write_body};
 
 use serde::Serialize;
 
+use crate::error::Result;
 use crate::model::Node;
+
+/// The deepest nesting the importers keep, counted in shared types as
+/// [`crate::nesting::MAX_NESTING`] counts them, so that every imported body
+/// is one the document accepts. A deeper source is refused with
+/// [`crate::Error::TooDeep`] before anything recurses over it.
+pub const MAX_DEPTH: usize = crate::nesting::MAX_NESTING;
 
 /// An imported body and what of the source the schema could not hold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -51,8 +58,9 @@ pub enum ImportFormat {
 }
 
 impl ImportFormat {
-    /// Reads `source` in this format.
-    pub fn read(self, source: &str) -> Imported {
+    /// Reads `source` in this format; refuses a source nested deeper than
+    /// [`MAX_DEPTH`].
+    pub fn read(self, source: &str) -> Result<Imported> {
         match self {
             Self::Markdown => markdown(source),
             Self::Text => text(source),

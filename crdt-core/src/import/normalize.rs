@@ -5,12 +5,15 @@
 use serde_json::{Value, json};
 
 use super::builder::Builder;
+use crate::error::Result;
 use crate::model::{Mark, Node};
 use crate::schema;
 
 /// The tree rebuilt so that y-prosemirror accepts every node and mark of it,
-/// with what had to change listed (unknown names, out-of-range attributes).
-pub fn normalize(doc: &Node) -> (Node, Vec<String>) {
+/// with what had to change listed (unknown names, out-of-range attributes,
+/// unsafe link targets); refuses a tree nested deeper than
+/// [`super::MAX_DEPTH`] without recursing past that depth.
+pub fn normalize(doc: &Node) -> Result<(Node, Vec<String>)> {
     let mut b = Builder::new(false);
     for child in &doc.content {
         feed(&mut b, child);
@@ -19,6 +22,11 @@ pub fn normalize(doc: &Node) -> (Node, Vec<String>) {
 }
 
 fn feed(b: &mut Builder, node: &Node) {
+    if b.too_deep() {
+        // The builder refused a node above: the tree is refused whole, and
+        // nothing below is walked.
+        return;
+    }
     match node.kind.as_str() {
         "text" => {
             let marks = node

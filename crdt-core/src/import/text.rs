@@ -2,11 +2,12 @@
 //! breaks inside a paragraph become hard breaks.
 
 use super::Imported;
+use crate::error::Result;
 use super::builder::Builder;
 use crate::model::Node;
 
 /// Reads plain text into a body.
-pub fn text(source: &str) -> Imported {
+pub fn text(source: &str) -> Result<Imported> {
     let source = source.replace("\r\n", "\n").replace('\r', "\n");
     let mut b = Builder::new(false);
     for block in source.split("\n\n") {
@@ -28,10 +29,10 @@ pub fn text(source: &str) -> Imported {
         }
         b.close_textblock();
     }
-    let (doc, degraded) = b.finish();
-    Imported {
+    let (doc, degraded) = b.finish()?;
+    Ok(Imported {
         doc,
         degraded,
         title: None,
-    }
+    })
 }

@@ -10,9 +10,11 @@
 use serde_json::Value;
 use yrs::types::Attrs;
 use yrs::updates::decoder::Decode;
+use yrs::types::Delta;
+use yrs::types::xml::{XmlDeltaPrelim, XmlIn};
 use yrs::{
-    Any, ClientID, Doc, Map, Options, ReadTxn, Text, Transact, TransactionMut, Update, Xml,
-    XmlElementPrelim, XmlFragment, XmlTextPrelim,
+    Any, ClientID, Doc, In, Map, Options, ReadTxn, Transact, TransactionMut, Update, Xml,
+    XmlElementPrelim, XmlFragment,
 };
 
 use super::normalize;
@@ -44,16 +46,20 @@ pub fn write_body(
     mode: WriteMode,
 ) -> Result<Vec<u8>> {
     let scratch = scratch_copy(document, client_id)?;
-    let (body, _) = normalize(body);
+    let (body, _) = normalize(body)?;
     let fragment = scratch.get_or_insert_xml_fragment(schema::CONTENT);
     let mut txn = scratch.transact_mut();
-    if mode == WriteMode::Replace {
-        let len = fragment.len(&txn);
-        if len > 0 {
-            fragment.remove_range(&mut txn, 0, len);
+    let len = fragment.len(&txn);
+    let at = match mode {
+        WriteMode::Replace => {
+            if len > 0 {
+                fragment.remove_range(&mut txn, 0, len);
+            }
+            0
         }
-    }
-    write_children(&fragment, &mut txn, &body.content);
+        WriteMode::Append => len,
+    };
+    write_children(&fragment, &mut txn, at, &body.content);
     Ok(txn.encode_update_v1())
 }
 
@@ -111,29 +117,58 @@ fn scratch_copy(document: &Document, client_id: u64) -> Result<Doc> {
     Ok(scratch)
 }
 
-fn write_children<P: XmlFragment>(parent: &P, txn: &mut TransactionMut, nodes: &[Node]) {
-    let mut i = 0;
-    while i < nodes.len() {
-        if nodes[i].kind == "text" {
-            // Neighbouring text nodes share one XmlText, as y-prosemirror writes them.
-            let text = parent.push_back(txn, XmlTextPrelim::new(""));
-            while let Some(node) = nodes.get(i).filter(|n| n.kind == "text") {
-                let chunk = node.text.as_deref().unwrap_or_default();
-                let len = text.len(txn);
-                text.insert_with_attributes(txn, len, chunk, marks(node));
-                i += 1;
-            }
+/// Writes `nodes` at index `at` of `parent`. The nodes are inserted last to
+/// first, each at the same index, so that yrs finds the place by walking only
+/// the children that were there before (none, in a new element) and a body
+/// is written in time linear in its size. Runs of text become one XmlText
+/// written as one delta, as y-prosemirror writes them.
+fn write_children<P: XmlFragment>(
+    parent: &P,
+    txn: &mut TransactionMut,
+    at: u32,
+    nodes: &[Node],
+) {
+    let mut groups: Vec<&[Node]> = Vec::new();
+    let mut rest = nodes;
+    while let Some(first) = rest.first() {
+        let run = if first.kind == "text" {
+            rest.iter().take_while(|n| n.kind == "text").count()
+        } else {
+            1
+        };
+        let (group, tail) = rest.split_at(run);
+        groups.push(group);
+        rest = tail;
+    }
+    for group in groups.into_iter().rev() {
+        let node = &group[0];
+        if node.kind == "text" {
+            let delta = group
+                .iter()
+                .map(|n| {
+                    let chunk = n.text.as_deref().unwrap_or_default();
+                    let marks = marks(n);
+                    let attrs = (!marks.is_empty()).then(|| Box::new(marks));
+                    Delta::Inserted(In::Any(Any::from(chunk)), attrs)
+                })
+                .collect();
+            parent.insert(
+                txn,
+                at,
+                XmlIn::Text(XmlDeltaPrelim {
+                    attributes: Default::default(),
+                    delta,
+                }),
+            );
             continue;
         }
-        let node = &nodes[i];
-        let element = parent.push_back(txn, XmlElementPrelim::empty(node.kind.as_str()));
+        let element = parent.insert(txn, at, XmlElementPrelim::empty(node.kind.as_str()));
         for (key, value) in &node.attrs {
             if !value.is_null() {
                 element.insert_attribute(txn, key.as_str(), to_any(value));
             }
         }
-        write_children(&element, txn, &node.content);
-        i += 1;
+        write_children(&element, txn, 0, &node.content);
     }
 }
 

@@ -1,0 +1,441 @@
+//! Attacks on the real binary, each of which once crashed it, stalled it or
+//! stored something harmful: each now gets a clear refusal, and the server
+//! keeps serving everyone else.
+
+use std::io::Write as _;
+use std::process::Command;
+
+use quire_tests::{Client, Server};
+use serde_json::Value;
+
+/// `curl` with `args`; the status and the body.
+fn curl(args: &[&str]) -> (u16, String) {
+    let output = Command::new("curl")
+        .args(["-s", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .expect("curl runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').expect("status line");
+    (code.parse().expect("status code"), body.to_owned())
+}
+
+fn json(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+fn create_doc(base: &str) -> String {
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs"),
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"title":"Target"}"#,
+    ]);
+    assert_eq!(status, 201, "{body}");
+    json(&body)["id"].as_str().unwrap().to_owned()
+}
+
+/// POSTs `source` as an import; the status and the body.
+fn import(base: &str, id: &str, format: &str, source: &str) -> (u16, String) {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(source.as_bytes()).unwrap();
+    let path = format!("@{}", file.path().display());
+    curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs/{id}/import?format={format}"),
+        "-H",
+        "content-type: text/plain",
+        "--data-binary",
+        &path,
+    ])
+}
+
+fn export_md(base: &str, id: &str) -> String {
+    let (status, body) = curl(&[&format!("{base}/api/v1/docs/{id}/export/md")]);
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn deep_imports_are_refused_and_the_server_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let base = server.http();
+    let id = create_doc(&base);
+    let (status, body) = import(&base, &id, "md", "kept\n");
+    assert_eq!(status, 200, "{body}");
+    let before = export_md(&base, &id);
+    assert!(before.contains("kept"), "{before}");
+    let payloads = [
+        ("md", ">".repeat(10_000)),
+        ("md", format!("{}x", "- ".repeat(4_000))),
+        ("md", format!("{}deep", "> ".repeat(200))),
+        ("html", "<blockquote>".repeat(4_000)),
+        ("html", "<ol><li>".repeat(2_000)),
+    ];
+    for (format, source) in payloads {
+        let (status, body) = import(&base, &id, format, &source);
+        assert_eq!(status, 422, "{format} {}: {body}", &source[..20]);
+        let error = json(&body);
+        assert_eq!(error["error"], "too_deep", "{body}");
+        assert!(
+            error["message"].as_str().unwrap().contains("deeper than"),
+            "{body}"
+        );
+        assert_eq!(export_md(&base, &id), before, "nothing changed");
+    }
+    let (status, body) = curl(&[&format!("{base}/healthz")]);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn a_closed_stderr_stops_neither_documents_nor_shutdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with_stderr_closed(dir.path(), &[]);
+    let url = server.ws("logged", "acks=1");
+    let mut writer = Client::connect(&url).await;
+    writer.insert(0, "before ").await;
+    assert!(writer.wait_saved().await);
+    // Each malformed frame is logged where it is refused.
+    let frames: [&[u8]; 3] = [&[0, 2, 200, 1], &[0, 2, 3, 1, 1, 1], &[0, 2, 2, 0, 0, 7]];
+    for frame in frames {
+        let mut hostile = Client::connect(&server.ws("logged", "")).await;
+        hostile.send_raw(frame.to_vec()).await;
+        assert_eq!(hostile.wait_closed().await, Some(1002), "{frame:?}");
+    }
+    writer.insert(7, "after").await;
+    assert!(writer.wait_saved().await, "the document still acknowledges");
+    let reader = Client::connect(&server.ws("logged", "")).await;
+    assert_eq!(reader.text(), "before after");
+    // SIGTERM still shuts the server down cleanly.
+    assert_eq!(server.terminate(), Some(0));
+}
+
+/// Sends `head` (request line and headers, without the blank line) and
+/// `body` on a new connection; returns the connection.
+fn send(addr: &str, head: &str, body: &[u8]) -> std::net::TcpStream {
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.write_all(format!("{head}\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .unwrap();
+    tcp.write_all(body).unwrap();
+    tcp
+}
+
+/// The status of the response on `tcp`, waiting at most `limit` for it.
+fn status_of(tcp: &mut std::net::TcpStream, limit: std::time::Duration) -> u16 {
+    use std::io::Read as _;
+    tcp.set_read_timeout(Some(limit)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.windows(2).any(|w| w == b"\r\n") {
+        match tcp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("no response: {e}"),
+        }
+    }
+    let line = String::from_utf8_lossy(&got);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not a response: {line:?}"))
+}
+
+#[tokio::test]
+async fn slow_and_unauthorised_bodies_are_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            "--body-timeout-secs",
+            "1",
+            "--admin-token",
+            "secret-admin-token",
+        ],
+    );
+    let base = server.http();
+    let id = create_doc(&base);
+    let patient = std::time::Duration::from_secs(10);
+    // A drip-fed body: 10 of 1,000 bytes, then nothing.
+    let mut slow = send(
+        &server.addr,
+        &format!(
+            "POST /api/v1/docs/{id}/import?format=txt HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 1000"
+        ),
+        b"0123456789",
+    );
+    assert_eq!(status_of(&mut slow, patient), 408);
+    // A large body without the right to import: refused from its headers.
+    let private_dir = tempfile::tempdir().unwrap();
+    let private = Server::start(
+        private_dir.path(),
+        &["--private", "--admin-token", "secret-admin-token"],
+    );
+    let mut stranger = send(
+        &private.addr,
+        "POST /api/v1/docs/abc/import?format=txt HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 7000000",
+        b"",
+    );
+    assert_eq!(status_of(&mut stranger, patient), 401);
+    // A declared body over the limit is refused before it is sent.
+    let mut huge = send(
+        &server.addr,
+        &format!(
+            "POST /api/v1/docs/{id}/import?format=txt HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 9000000"
+        ),
+        b"",
+    );
+    assert_eq!(status_of(&mut huge, patient), 413);
+}
+
+#[tokio::test]
+async fn bodies_in_flight_share_one_memory_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(
+        dir.path(),
+        &[
+            "--body-memory-bytes",
+            "8388608",
+            "--body-timeout-secs",
+            "60",
+        ],
+    );
+    let base = server.http();
+    let id = create_doc(&base);
+    let head = format!(
+        "POST /api/v1/docs/{id}/import?format=txt HTTP/1.1\r\nContent-Type: text/plain\r\nContent-Length: 8000000"
+    );
+    // One unfinished 8 MB body holds almost all of the budget.
+    let holder = send(&server.addr, &head, b"held");
+    let (status, body) = import(&base, &id, "txt", &"x".repeat(500_000));
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(json(&body)["error"], "busy");
+    // Once it is gone, the budget is free again.
+    drop(holder);
+    let mut status = 0;
+    for _ in 0..100 {
+        status = import(&base, &id, "txt", "fits now").0;
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(status, 200);
+    assert!(export_md(&base, &id).contains("fits now"));
+}
+
+#[tokio::test]
+async fn other_sites_cannot_change_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let base = server.http();
+    let id = create_doc(&base);
+    let before = export_md(&base, &id);
+    let url = format!("{base}/api/v1/docs/{id}/import?format=txt");
+    let own = format!("Origin: {base}");
+    let attempts: [(&[&str], u16); 6] = [
+        (
+            &[
+                "-H",
+                "Origin: https://evil.example",
+                "-H",
+                "content-type: text/plain",
+            ],
+            403,
+        ),
+        (
+            &["-H", "Origin: null", "-H", "content-type: text/plain"],
+            403,
+        ),
+        (
+            &[
+                "-H",
+                "Sec-Fetch-Site: cross-site",
+                "-H",
+                "content-type: text/plain",
+            ],
+            403,
+        ),
+        (
+            &[
+                "-H",
+                "Sec-Fetch-Site: same-site",
+                "-H",
+                "content-type: text/plain",
+            ],
+            403,
+        ),
+        (
+            &[
+                "-H",
+                &own,
+                "-H",
+                "content-type: application/x-www-form-urlencoded",
+            ],
+            415,
+        ),
+        (
+            &[
+                "-H",
+                &own,
+                "-H",
+                "content-type: multipart/form-data; boundary=x",
+            ],
+            415,
+        ),
+    ];
+    for (headers, expected) in attempts {
+        let mut args = vec!["-X", "POST", &url, "--data-binary", "replaced"];
+        args.extend_from_slice(headers);
+        let (status, body) = curl(&args);
+        assert_eq!(status, expected, "{headers:?}: {body}");
+        assert_eq!(
+            export_md(&base, &id),
+            before,
+            "{headers:?} changed the document"
+        );
+    }
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &url,
+        "--data-binary",
+        "replaced",
+        "-H",
+        &own,
+        "-H",
+        "Sec-Fetch-Site: same-origin",
+        "-H",
+        "content-type: text/plain; charset=utf-8",
+    ]);
+    assert_eq!(status, 200, "{body}");
+    assert!(export_md(&base, &id).contains("replaced"));
+    // Creating and deleting from another origin is refused too.
+    let (status, _) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs"),
+        "-H",
+        "Origin: https://evil.example",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        "{}",
+    ]);
+    assert_eq!(status, 403);
+    let (status, _) = curl(&[
+        "-X",
+        "DELETE",
+        &format!("{base}/api/v1/docs/{id}"),
+        "-H",
+        "Origin: https://evil.example",
+    ]);
+    assert_eq!(status, 403);
+    // A websocket from another origin is refused even without --public-url.
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+            server.ws(&id, ""),
+        )
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!(
+            "a foreign websocket was not refused: {:?}",
+            other.map(|_| ())
+        ),
+    }
+}
+
+#[tokio::test]
+async fn strangers_learn_nothing_and_tokens_have_one_spelling() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "admin-token-for-the-test";
+    let server = Server::start(dir.path(), &["--private", "--admin-token", admin]);
+    let base = server.http();
+    let bearer = format!("Authorization: Bearer {admin}");
+    let create = |title: &str| {
+        let (status, body) = curl(&[
+            "-X",
+            "POST",
+            &format!("{base}/api/v1/docs"),
+            "-H",
+            &bearer,
+            "-H",
+            "content-type: application/json",
+            "-d",
+            &format!(r#"{{"title":"{title}"}}"#),
+        ]);
+        assert_eq!(status, 201, "{body}");
+        json(&body)["id"].as_str().unwrap().to_owned()
+    };
+    let existing = create("kept");
+    let deleted = create("gone");
+    let (status, body) = curl(&[
+        "-X",
+        "DELETE",
+        &format!("{base}/api/v1/docs/{deleted}"),
+        "-H",
+        &bearer,
+    ]);
+    assert!(status == 200 || status == 204, "{status} {body}");
+    let (status, _) = curl(&[&format!("{base}/api/v1/docs/{deleted}"), "-H", &bearer]);
+    assert_eq!(status, 410, "the admin sees that it was deleted");
+    for id in [&existing, &deleted, &"neverexisted".to_owned()] {
+        let (status, body) = curl(&[&format!("{base}/api/v1/docs/{id}")]);
+        assert_eq!(status, 401, "{id}: {body}");
+        let (status, body) = curl(&[&format!("{base}/api/v1/docs/{id}/export/md")]);
+        assert_eq!(status, 401, "{id}: {body}");
+    }
+    // A member token works as issued and not with its MAC in upper case.
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/groups"),
+        "-H",
+        &bearer,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"name":"5A"}"#,
+    ]);
+    assert_eq!(status, 201, "{body}");
+    let group = json(&body)["id"].as_str().unwrap().to_owned();
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/groups/{group}/members"),
+        "-H",
+        &bearer,
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"name":"Ann","role":"editor"}"#,
+    ]);
+    assert_eq!(status, 201, "{body}");
+    let token = json(&body)["token"].as_str().unwrap().to_owned();
+    let (signed, mac) = token.rsplit_once('.').unwrap();
+    assert!(mac.chars().any(|c| c.is_ascii_lowercase()), "{mac}");
+    let upper = format!("{signed}.{}", mac.to_ascii_uppercase());
+    let docs = format!("{base}/api/v1/groups/{group}/docs");
+    let (status, body) = curl(&[&docs, "-H", &format!("Authorization: Bearer {token}")]);
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = curl(&[&docs, "-H", &format!("Authorization: Bearer {upper}")]);
+    assert_eq!(status, 401, "{body}");
+    // The largest bucket the contributions take is answered, not overflowed.
+    let (status, body) = curl(&[
+        &format!("{base}/api/v1/docs/{existing}/contributions?bucket=18446744073709551615"),
+        "-H",
+        &bearer,
+    ]);
+    assert_eq!(status, 200, "{body}");
+    assert!(json(&body)["timeline"]["bucket_ms"].as_u64().unwrap() > 0);
+}
