@@ -35,7 +35,7 @@ fn empty_quote_lines(markdown: &str) -> Vec<(usize, &str)> {
 }
 
 fn reads_back(doc: &Node, markdown: &str) {
-    let back = common::through_document(&import::markdown(markdown).doc);
+    let back = common::through_document(&import::markdown(markdown).unwrap().doc);
     assert_eq!(&back, doc, "markdown was:\n{markdown}");
 }
 
@@ -113,7 +113,7 @@ fn only_the_lines_between_blocks_of_a_quote_are_empty() {
 
 #[test]
 fn corpus_quotes_have_no_empty_opening_line() {
-    let doc = common::through_document(&import::markdown(common::CORPUS).doc);
+    let doc = common::through_document(&import::markdown(common::CORPUS).unwrap().doc);
     let markdown = export::markdown(&doc);
     assert!(markdown.contains(" > A quote with **bold**."), "{markdown}");
     let before = markdown

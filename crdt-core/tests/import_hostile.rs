@@ -34,7 +34,11 @@ fn deep_sources() -> Vec<(&'static str, ImportFormat, String)> {
             ImportFormat::Html,
             "<blockquote>".repeat(4_000),
         ),
-        ("list elements", ImportFormat::Html, "<ul><li>".repeat(4_000)),
+        (
+            "list elements",
+            ImportFormat::Html,
+            "<ul><li>".repeat(4_000),
+        ),
         (
             "closed blockquotes",
             ImportFormat::Html,
@@ -74,7 +78,10 @@ fn the_deepest_accepted_source_is_one_the_document_accepts() {
         .take_while(|&d| ImportFormat::Markdown.read(&quotes(d)).is_ok())
         .last()
         .unwrap();
-    assert!(deepest > 100, "only {deepest} levels of quotes are accepted");
+    assert!(
+        deepest > 100,
+        "only {deepest} levels of quotes are accepted"
+    );
     assert!(matches!(
         ImportFormat::Markdown.read(&quotes(deepest + 1)),
         Err(Error::TooDeep { .. })
@@ -135,14 +142,32 @@ fn unsafe_link_targets_and_image_sources_are_not_kept() {
         (ImportFormat::Markdown, "[one](javascript:alert(1))"),
         (ImportFormat::Markdown, "[two](JaVaScRiPt:alert(1))"),
         (ImportFormat::Markdown, "[three](vbscript:msgbox)"),
-        (ImportFormat::Markdown, "[four](data:text/html,<script>x</script>)"),
+        (
+            ImportFormat::Markdown,
+            "[four](data:text/html,<script>x</script>)",
+        ),
         (ImportFormat::Markdown, "![five](javascript:alert(1))"),
         (ImportFormat::Markdown, "<javascript:alert(1)>"),
-        (ImportFormat::Html, "<a href=\" javascript:alert(1)\">six</a>"),
-        (ImportFormat::Html, "<a href=\"java&#x09;script:alert(1)\">seven</a>"),
-        (ImportFormat::Html, "<a href=\"data:text/html;base64,PHNjcmlwdD4=\">eight</a>"),
-        (ImportFormat::Html, "<img src=\"javascript:alert(1)\" alt=nine>"),
-        (ImportFormat::Html, "<img src=\"data:image/svg+xml,<svg onload=x>\">"),
+        (
+            ImportFormat::Html,
+            "<a href=\" javascript:alert(1)\">six</a>",
+        ),
+        (
+            ImportFormat::Html,
+            "<a href=\"java&#x09;script:alert(1)\">seven</a>",
+        ),
+        (
+            ImportFormat::Html,
+            "<a href=\"data:text/html;base64,PHNjcmlwdD4=\">eight</a>",
+        ),
+        (
+            ImportFormat::Html,
+            "<img src=\"javascript:alert(1)\" alt=nine>",
+        ),
+        (
+            ImportFormat::Html,
+            "<img src=\"data:image/svg+xml,<svg onload=x>\">",
+        ),
     ];
     for (format, source) in sources {
         let imported = format.read(source).unwrap();
@@ -202,7 +227,10 @@ fn many_blocks_and_runs_keep_their_order() {
         .collect();
     let mut document = Document::new();
     let body = ImportFormat::Markdown.read(&source).unwrap().doc;
-    for (mode, client) in [(import::WriteMode::Replace, 3), (import::WriteMode::Append, 4)] {
+    for (mode, client) in [
+        (import::WriteMode::Replace, 3),
+        (import::WriteMode::Append, 4),
+    ] {
         let update = import::write_body(&document, &body, client, mode).unwrap();
         let decoded = DecodedUpdate::decode(Bytes::from(update)).unwrap();
         document.apply(decoded, &Arc::from("ann")).unwrap();

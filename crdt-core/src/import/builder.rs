@@ -75,7 +75,10 @@ impl Builder {
 
     /// Replaces the marks of the text that follows.
     pub fn set_marks(&mut self, marks: Vec<Mark>) {
-        self.marks = marks.into_iter().filter_map(|m| self.safe_mark(m)).collect();
+        self.marks = marks
+            .into_iter()
+            .filter_map(|m| self.safe_mark(m))
+            .collect();
     }
 
     /// The mark, unless it is a link whose target is not safe to follow
@@ -221,7 +224,11 @@ impl Builder {
 
     /// Adds an inline leaf (`hard_break` or `image`).
     pub fn inline(&mut self, node: Node) {
-        if node.kind == "image" && !node.attr_str("src").is_some_and(|s| schema::is_safe_url(s, true)) {
+        if node.kind == "image"
+            && !node
+                .attr_str("src")
+                .is_some_and(|s| schema::is_safe_url(s, true))
+        {
             self.degrade("image with an unsafe source (dropped)");
             return;
         }

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use html5gum::{DefaultEmitter, HtmlString, Spanned, Token, Tokenizer};
 
 use super::Imported;
-use crate::error::Result;
 use super::builder::Builder;
 use super::markdown::{link, mark};
+use crate::error::Result;
 use crate::model::Node;
 
 /// Elements dropped with everything inside them.

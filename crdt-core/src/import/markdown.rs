@@ -7,8 +7,8 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use serde_json::{Value, json};
 
 use super::Imported;
-use crate::error::Result;
 use super::builder::Builder;
+use crate::error::Result;
 use crate::model::{Mark, Node};
 
 /// The parser options for reading, which the exporter also escapes for.

@@ -2,8 +2,8 @@
 //! breaks inside a paragraph become hard breaks.
 
 use super::Imported;
-use crate::error::Result;
 use super::builder::Builder;
+use crate::error::Result;
 use crate::model::Node;
 
 /// Reads plain text into a body.

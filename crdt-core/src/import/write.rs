@@ -9,9 +9,9 @@
 
 use serde_json::Value;
 use yrs::types::Attrs;
-use yrs::updates::decoder::Decode;
 use yrs::types::Delta;
 use yrs::types::xml::{XmlDeltaPrelim, XmlIn};
+use yrs::updates::decoder::Decode;
 use yrs::{
     Any, ClientID, Doc, In, Map, Options, ReadTxn, Transact, TransactionMut, Update, Xml,
     XmlElementPrelim, XmlFragment,
@@ -122,12 +122,7 @@ fn scratch_copy(document: &Document, client_id: u64) -> Result<Doc> {
 /// the children that were there before (none, in a new element) and a body
 /// is written in time linear in its size. Runs of text become one XmlText
 /// written as one delta, as y-prosemirror writes them.
-fn write_children<P: XmlFragment>(
-    parent: &P,
-    txn: &mut TransactionMut,
-    at: u32,
-    nodes: &[Node],
-) {
+fn write_children<P: XmlFragment>(parent: &P, txn: &mut TransactionMut, at: u32, nodes: &[Node]) {
     let mut groups: Vec<&[Node]> = Vec::new();
     let mut rest = nodes;
     while let Some(first) = rest.first() {
