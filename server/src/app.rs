@@ -18,6 +18,7 @@ use crate::guard::{self, BodyLimits, MAX_IMPORT_BODY};
 use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::store::Store;
+use crate::throttle::SharedBuckets;
 use crate::{api, groups, insights, openapi, web, ws};
 
 /// What every handler shares.
@@ -39,6 +40,10 @@ pub struct AppState {
     pub groups_lock: Arc<tokio::sync::Mutex<()>>,
     /// Origins, and the size, time and memory of request bodies.
     pub bodies: BodyLimits,
+    /// Message-rate buckets shared by an author's connections.
+    pub author_rates: Arc<SharedBuckets>,
+    /// Message-rate buckets shared by the connections from one address.
+    pub ip_rates: Arc<SharedBuckets>,
 }
 
 impl AppState {
@@ -68,6 +73,8 @@ impl AppState {
             config.public_url.as_deref(),
         );
         Ok(Self {
+            author_rates: Arc::new(SharedBuckets::new(config.max_messages_per_sec_per_author)),
+            ip_rates: Arc::new(SharedBuckets::new(config.max_messages_per_sec_per_ip)),
             bodies,
             config: Arc::new(config),
             store,

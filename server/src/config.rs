@@ -119,7 +119,8 @@ pub struct Config {
     )]
     pub header_timeout_secs: u64,
 
-    /// Messages per second one connection may send (bursts of twice that).
+    /// Messages per second one connection may send (bursts of twice that);
+    /// past it the connection is slowed: its socket is read no faster.
     #[arg(
         long,
         env = "QUIRE_MAX_MESSAGES_PER_SEC",
@@ -127,6 +128,36 @@ pub struct Config {
         global = true
     )]
     pub max_messages_per_sec: u32,
+
+    /// Messages per second all the connections of one author may send
+    /// together (bursts of twice that), reconnections included.
+    #[arg(
+        long,
+        env = "QUIRE_MAX_MESSAGES_PER_SEC_PER_AUTHOR",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub max_messages_per_sec_per_author: u32,
+
+    /// Messages per second all the connections from one IP address may send
+    /// together (bursts of twice that).
+    #[arg(
+        long,
+        env = "QUIRE_MAX_MESSAGES_PER_SEC_PER_IP",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub max_messages_per_sec_per_ip: u32,
+
+    /// Seconds a connection may stay over a message-rate limit (slowed)
+    /// before it is closed (1008).
+    #[arg(
+        long,
+        env = "QUIRE_RATE_LIMIT_CLOSE_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub rate_limit_close_secs: u64,
 
     /// Frames per second a document sends its connections at most, in
     /// total: relays are spaced by connections / this (at most 25 ms), so

@@ -40,6 +40,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod service;
 pub mod store;
+pub mod throttle;
 pub mod web;
 pub mod ws;
 

@@ -14,6 +14,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use tower::ServiceExt;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
@@ -108,7 +110,7 @@ pub async fn serve(
     // Each connection task holds a receiver; the loop waits for all to drop.
     let (done_tx, done_rx) = watch::channel(());
     loop {
-        let (tcp, _) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -135,7 +137,13 @@ pub async fn serve(
             _permit: permit,
             open: metrics.tcp_connections.clone(),
         });
-        let service = TowerToHyperService::new(router.clone());
+        // Handlers see the peer's address (the message-rate limit per address).
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            },
+        ));
         let (builder, shutdown, done) = (builder.clone(), shutdown.clone(), done_rx.clone());
         tokio::spawn(async move {
             let conn = builder.serve_connection_with_upgrades(io, service);

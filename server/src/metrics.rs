@@ -38,6 +38,8 @@ pub struct Metrics {
     pub refused_connections: Counter,
     /// Connections closed for sending too many messages.
     pub rate_limited: Counter,
+    /// Messages whose connection was slowed for a message-rate limit.
+    pub throttled: Counter,
     /// Updates refused because the document is at its size limit.
     pub doc_too_large: Counter,
     /// TCP connections open (HTTP and websocket).
@@ -65,6 +67,7 @@ impl Default for Metrics {
             store_errors: Counter::default(),
             refused_connections: Counter::default(),
             rate_limited: Counter::default(),
+            throttled: Counter::default(),
             doc_too_large: Counter::default(),
             tcp_connections: Gauge::default(),
             tcp_refused: Counter::default(),
@@ -149,6 +152,11 @@ impl Default for Metrics {
             "rate_limited",
             "Connections closed for their message rate",
             metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "throttled",
+            "Messages held back (the socket not read) for a message-rate limit",
+            metrics.throttled.clone(),
         );
         registry.register(
             "doc_too_large",

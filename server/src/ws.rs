@@ -2,12 +2,14 @@
 //! per frame. The reader hands frames to the document's actor; the writer
 //! drains the connection's bounded queue, pings, and closes on silence.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::Extensions;
 use axum::response::{IntoResponse, Response};
 use crdt_core::AuthorId;
 use futures_util::stream::{SplitSink, SplitStream};
@@ -25,6 +27,7 @@ use crate::guard;
 use crate::identity::ANONYMOUS;
 use crate::ids::valid_doc_id;
 use crate::service;
+use crate::throttle::{Limiter, Verdict};
 use axum::http::{HeaderMap, StatusCode};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -49,8 +52,12 @@ pub async fn upgrade(
     Path(doc): Path<String>,
     Query(params): Query<WsParams>,
     headers: HeaderMap,
+    extensions: Extensions,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
     let admitted = admit(&app, &doc, &params, &headers).await;
     let (author, name, read_only) = admitted.inspect_err(|_| {
         app.metrics.refused_connections.inc();
@@ -61,7 +68,20 @@ pub async fn upgrade(
         .read_buffer_size(4 * 1024)
         .max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| connection(socket, app, doc, author, name, read_only, acks))
+        .on_upgrade(move |socket| {
+            connection(
+                socket,
+                app,
+                doc,
+                Admitted {
+                    author,
+                    name,
+                    read_only,
+                    acks,
+                    peer,
+                },
+            )
+        })
         .into_response())
 }
 
@@ -121,15 +141,39 @@ fn clean_name(name: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-async fn connection(
-    socket: WebSocket,
-    app: AppState,
-    doc: String,
+/// Who a connection is, as admitted.
+struct Admitted {
     author: AuthorId,
     name: Option<String>,
     read_only: bool,
     acks: bool,
-) {
+    /// The peer's address, when the listener knows it.
+    peer: Option<IpAddr>,
+}
+
+async fn connection(socket: WebSocket, app: AppState, doc: String, who: Admitted) {
+    let Admitted {
+        author,
+        name,
+        read_only,
+        acks,
+        peer,
+    } = who;
+    // The author's bucket is shared by its connections; anonymous ones share
+    // an author id, so they answer to their address's bucket only.
+    let mut shared = Vec::new();
+    if &*author != ANONYMOUS {
+        shared.push((&*app.author_rates, author.to_string()));
+    }
+    if let Some(peer) = peer {
+        shared.push((&*app.ip_rates, peer.to_string()));
+    }
+    let limiter = Limiter::new(
+        app.config.max_messages_per_sec,
+        shared,
+        Duration::from_secs(app.config.rate_limit_close_secs),
+        Instant::now(),
+    );
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     app.metrics.connections.inc();
     app.metrics.connections_total.inc();
@@ -171,6 +215,7 @@ async fn connection(
         &last_seen,
         &dropped,
         &app,
+        limiter,
     )
     .await;
     handle.leave(conn).await;
@@ -194,38 +239,6 @@ async fn connection(
     debug!(conn, "disconnected");
 }
 
-/// A token bucket: `rate` messages per second with bursts of `2 * rate`.
-struct RateLimit {
-    rate: f64,
-    tokens: f64,
-    at: Instant,
-}
-
-impl RateLimit {
-    fn new(rate: u32) -> Self {
-        let rate = f64::from(rate.max(1));
-        Self {
-            rate,
-            tokens: 2.0 * rate,
-            at: Instant::now(),
-        }
-    }
-
-    /// Takes one token; false when the bucket is empty.
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(2.0 * self.rate);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 async fn read_loop(
     stream: &mut SplitStream<WebSocket>,
@@ -236,8 +249,8 @@ async fn read_loop(
     last_seen: &AtomicU64,
     dropped: &CancellationToken,
     app: &AppState,
+    mut limiter: Limiter<'_>,
 ) {
-    let mut limit = RateLimit::new(app.config.max_messages_per_sec);
     loop {
         let message = tokio::select! {
             _ = dropped.cancelled() => return,
@@ -253,10 +266,25 @@ async fn read_loop(
             None => return,
         };
         last_seen.store(started.elapsed().as_millis() as u64, Ordering::Relaxed);
-        if !limit.take() {
-            app.metrics.rate_limited.inc();
-            let _ = tx.try_send(Outbound::Close(close::POLICY, "message rate limit".into()));
+        if matches!(message, Message::Close(_)) {
             return;
+        }
+        match limiter.check(Instant::now()) {
+            Verdict::Pass => {}
+            Verdict::Wait(wait) => {
+                // Over a limit: read nothing more until the debt is paid, so
+                // that TCP pushes back on the sender.
+                app.metrics.throttled.inc();
+                tokio::select! {
+                    _ = dropped.cancelled() => return,
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+            Verdict::Close => {
+                app.metrics.rate_limited.inc();
+                let _ = tx.try_send(Outbound::Close(close::POLICY, "message rate limit".into()));
+                return;
+            }
         }
         match message {
             Message::Binary(frame) => {

@@ -232,10 +232,18 @@ async fn message_rate_and_document_size_are_limited() {
     let dir = data_dir();
     let server = Server::start(
         dir.path(),
-        &["--max-messages-per-sec", "20", "--max-doc-bytes", "20000"],
+        &[
+            "--max-messages-per-sec",
+            "20",
+            "--rate-limit-close-secs",
+            "1",
+            "--max-doc-bytes",
+            "20000",
+        ],
     );
     let url = server.ws("limits", "");
     let mut flood = Client::connect(&url).await;
+    // Slowed after its burst of 40, then closed once over the rate for 1 s.
     for _ in 0..200 {
         flood.send_raw(vec![3]).await; // QueryAwareness
     }
