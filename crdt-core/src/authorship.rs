@@ -13,6 +13,24 @@ use yrs::{Any, Out, ReadTxn, Snapshot, StateVector, Text, Transact, XmlFragment,
 
 use crate::document::Document;
 
+/// The colours given to authors: 6-digit hex, as y-prosemirror's cursors
+/// require.
+pub const COLORS: &[&str] = &[
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b",
+    "#bcbd22", "#7f7f7f", "#393b79", "#637939",
+];
+
+/// The one colour of an author, everywhere it is shown: cursors and
+/// presence (the server writes it into awareness states), insights,
+/// history and the author-coloured export. A hash (FNV-1a) of the author
+/// id picks it from [`COLORS`].
+pub fn color_of(author: &str) -> &'static str {
+    let hash = author.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    COLORS[(hash % COLORS.len() as u64) as usize]
+}
+
 /// Body characters one update inserted and deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Applied {

@@ -24,6 +24,14 @@ pub enum Error {
         /// The Yjs client id the update wrote under.
         client: u64,
     },
+    /// An awareness update the sender may not send: a state too large, a
+    /// client id of another author or connection, too many client ids.
+    #[error("awareness refused: {0}")]
+    AwarenessRefused(String),
+    /// A chat message the sender may not write: under another author or
+    /// name, too long, or over the chat rate.
+    #[error("chat message refused: {0}")]
+    ChatRefused(String),
     /// yrs failed part-way through applying an update. The document may hold
     /// part of it and must be rebuilt from its stored state.
     #[error("update failed while being applied: {0}")]

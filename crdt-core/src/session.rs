@@ -6,7 +6,7 @@ use bytes::Bytes;
 
 use crate::document::{AppliedRun, AuthorId, Document};
 use crate::error::Result;
-use crate::presence::{ConnId, Millis, Presence};
+use crate::presence::{Changes, ConnId, Millis, Presence, Sender, Stamp};
 use crate::protocol::{self, Inbound};
 use crate::update::DecodedUpdate;
 
@@ -21,6 +21,10 @@ pub struct Session {
     read_only: bool,
     update_messages: u64,
     told_read_only: bool,
+    /// The display name: the member's, or the one the client gave itself.
+    name: Option<String>,
+    /// What the server writes into this connection's awareness states.
+    stamp: Stamp,
 }
 
 impl Session {
@@ -32,7 +36,28 @@ impl Session {
             read_only,
             update_messages: 0,
             told_read_only: false,
+            name: None,
+            stamp: Stamp::default(),
         }
+    }
+
+    /// Sets the display name and what goes into awareness states. A stamp
+    /// with a name fixes the name; without one, the name follows the
+    /// `user.name` of the connection's awareness state.
+    pub fn with_identity(mut self, name: Option<String>, stamp: Stamp) -> Self {
+        self.name = stamp.name.clone().or(name);
+        self.stamp = stamp;
+        self
+    }
+
+    /// The display name, if known.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Whether the server decides the name (a group member's).
+    pub fn name_fixed(&self) -> bool {
+        self.stamp.name.is_some()
     }
 
     /// The connection id.
@@ -73,10 +98,12 @@ pub enum Outcome {
     Nothing,
     /// Send this frame to the sender only.
     Reply(Bytes),
-    /// Awareness changed: before the next tick, send what
-    /// [`Room::take_presence`] returns to every connection, the sender
-    /// included (once for all the messages of a batch).
-    Presence,
+    /// Awareness arrived: within the relay interval, send what
+    /// [`Room::take_presence`] returns (each connection the others' states).
+    Presence {
+        /// Entries dropped for speaking for someone else's client id.
+        dropped: usize,
+    },
     /// Apply, store, broadcast and acknowledge this update (see [`Room::apply`]).
     Update(Box<IncomingUpdate>),
 }
@@ -125,7 +152,7 @@ impl Room {
     /// SyncStep1, then the known awareness states.
     pub fn greeting(&self) -> Vec<Bytes> {
         let mut frames = vec![protocol::sync_step1(&self.document.state_vector())];
-        frames.extend(self.presence.snapshot());
+        frames.extend(self.presence.snapshot_for(None));
         frames
     }
 
@@ -156,10 +183,24 @@ impl Room {
                 return self.receive_update(session, update);
             }
             Inbound::Awareness(payload) => {
-                self.presence.apply(session.conn, payload, now)?;
-                Outcome::Presence
+                let sender = Sender {
+                    conn: session.conn,
+                    author: &session.author,
+                    stamp: &session.stamp,
+                };
+                let applied = self
+                    .presence
+                    .apply(sender, payload, now, self.document.bindings())?;
+                if let Some(name) = applied.name
+                    && !session.name_fixed()
+                {
+                    session.name = Some(name);
+                }
+                Outcome::Presence {
+                    dropped: applied.dropped,
+                }
             }
-            Inbound::QueryAwareness => match self.presence.snapshot() {
+            Inbound::QueryAwareness => match self.presence.snapshot_for(Some(session.conn)) {
                 Some(frame) => Outcome::Reply(frame),
                 None => Outcome::Nothing,
             },
@@ -206,19 +247,21 @@ impl Room {
         self.document.apply_run(updates, author)
     }
 
-    /// One frame with every awareness change since the last call, for every
-    /// connection; `None` if nothing changed.
-    pub fn take_presence(&mut self) -> Option<Bytes> {
+    /// The awareness changes since the last call, each connection's frame
+    /// without its own states.
+    pub fn take_presence(&mut self) -> Changes {
         self.presence.take_changes()
     }
 
-    /// Removes a closed connection's awareness; returns the frame to send the rest.
-    pub fn leave(&mut self, session: &Session, now: Millis) -> Option<Bytes> {
+    /// Removes a closed connection's awareness; whether any went (relayed by
+    /// [`Room::take_presence`]).
+    pub fn leave(&mut self, session: &Session, now: Millis) -> bool {
         self.presence.leave(session.conn, now)
     }
 
-    /// Expires stale awareness; returns the frame to send everyone.
-    pub fn expire(&mut self, now: Millis) -> Option<Bytes> {
+    /// Expires stale awareness; whether any went (relayed by
+    /// [`Room::take_presence`]).
+    pub fn expire(&mut self, now: Millis) -> bool {
         self.presence.expire(now)
     }
 

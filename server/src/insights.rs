@@ -19,18 +19,9 @@ use crate::error::ApiError;
 use crate::store::DocMeta;
 use axum::http::HeaderMap;
 
-/// Colours given to authors, by a hash of their id.
-const COLORS: &[&str] = &[
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b",
-    "#bcbd22", "#7f7f7f", "#393b79", "#637939",
-];
-
-/// The colour of an author.
+/// The colour of an author (one function decides it everywhere).
 pub fn color_of(author: &str) -> &'static str {
-    let hash = author.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    COLORS[(hash % COLORS.len() as u64) as usize]
+    crdt_core::authorship::color_of(author)
 }
 
 /// The display name of an author in a document.

@@ -38,6 +38,9 @@ pub struct Metrics {
     pub refused_connections: Counter,
     /// Connections closed for sending too many messages.
     pub rate_limited: Counter,
+    /// Awareness entries dropped for speaking for another author's or
+    /// connection's client id.
+    pub awareness_dropped: Counter,
     /// Messages whose connection was slowed for a message-rate limit.
     pub throttled: Counter,
     /// Updates refused because the document is at its size limit.
@@ -68,6 +71,7 @@ impl Default for Metrics {
             refused_connections: Counter::default(),
             rate_limited: Counter::default(),
             throttled: Counter::default(),
+            awareness_dropped: Counter::default(),
             doc_too_large: Counter::default(),
             tcp_connections: Gauge::default(),
             tcp_refused: Counter::default(),
@@ -152,6 +156,11 @@ impl Default for Metrics {
             "rate_limited",
             "Connections closed for their message rate",
             metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "awareness_dropped",
+            "Awareness entries dropped for another author's or connection's client id",
+            metrics.awareness_dropped.clone(),
         );
         registry.register(
             "throttled",

@@ -184,7 +184,10 @@ mod tests {
         let shared = SharedBuckets::new(1);
         assert_eq!(shared.reserve("a", t0), Duration::ZERO);
         assert_eq!(shared.reserve("a", t0), Duration::ZERO);
-        assert!(shared.reserve("a", t0) > Duration::ZERO, "a's burst is spent");
+        assert!(
+            shared.reserve("a", t0) > Duration::ZERO,
+            "a's burst is spent"
+        );
         assert_eq!(shared.reserve("b", t0), Duration::ZERO, "b has its own");
         // Many other keys: full buckets are pruned, a's debt is kept.
         for i in 0..2 * PRUNE_AT {

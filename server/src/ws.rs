@@ -59,7 +59,7 @@ pub async fn upgrade(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
     let admitted = admit(&app, &doc, &params, &headers).await;
-    let (author, name, read_only) = admitted.inspect_err(|_| {
+    let (author, name, role, read_only) = admitted.inspect_err(|_| {
         app.metrics.refused_connections.inc();
     })?;
     let acks = params.acks.as_deref() == Some("1");
@@ -76,6 +76,7 @@ pub async fn upgrade(
                 Admitted {
                     author,
                     name,
+                    role,
                     read_only,
                     acks,
                     peer,
@@ -86,13 +87,14 @@ pub async fn upgrade(
 }
 
 /// Checks the document id, the Origin, and the caller's right to the
-/// document; returns the author, display name and whether it is read-only.
+/// document; returns the author, display name, a member's role and whether
+/// it is read-only.
 async fn admit(
     app: &AppState,
     doc: &str,
     params: &WsParams,
     headers: &HeaderMap,
-) -> Result<(AuthorId, Option<String>, bool), ApiError> {
+) -> Result<(AuthorId, Option<String>, Option<&'static str>, bool), ApiError> {
     if !valid_doc_id(doc) {
         return Err(ApiError::bad_request("invalid document id"));
     }
@@ -109,14 +111,20 @@ async fn admit(
     let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;
     service::ensure_not_deleted(app, doc).await?;
     let read_only = access < Access::Edit;
-    let name = params.name.as_deref().and_then(clean_name);
+    let name = params.name.as_deref().and_then(crdt_core::presence::clean_name);
     Ok(match principal {
         Principal::Member(m) => (
             Arc::from(groups::author_of_member(&m.member)),
             Some(m.name),
+            Some(m.role.as_str()),
             read_only,
         ),
-        Principal::Admin => (Arc::from("admin"), name.or(Some("Admin".into())), read_only),
+        Principal::Admin => (
+            Arc::from("admin"),
+            name.or(Some("Admin".into())),
+            None,
+            read_only,
+        ),
         Principal::Anonymous => {
             let author = match &params.author {
                 Some(secret) => app
@@ -125,26 +133,16 @@ async fn admit(
                     .map_err(ApiError::bad_request)?,
                 None => Arc::from(ANONYMOUS),
             };
-            (author, name, read_only)
+            (author, name, None, read_only)
         }
     })
-}
-
-/// A display name: trimmed, without control characters, at most 64 characters.
-fn clean_name(name: &str) -> Option<String> {
-    let name: String = name
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(64)
-        .collect();
-    (!name.is_empty()).then_some(name)
 }
 
 /// Who a connection is, as admitted.
 struct Admitted {
     author: AuthorId,
     name: Option<String>,
+    role: Option<&'static str>,
     read_only: bool,
     acks: bool,
     /// The peer's address, when the listener knows it.
@@ -155,6 +153,7 @@ async fn connection(socket: WebSocket, app: AppState, doc: String, who: Admitted
     let Admitted {
         author,
         name,
+        role,
         read_only,
         acks,
         peer,
@@ -185,6 +184,7 @@ async fn connection(socket: WebSocket, app: AppState, doc: String, who: Admitted
             conn,
             author,
             name,
+            role,
             read_only,
             acks,
             tx: tx.clone(),
@@ -317,13 +317,34 @@ struct Writer {
     dropped: CancellationToken,
 }
 
+/// A connection sent no message for this long is sent an empty awareness
+/// update: y-websocket reconnects after 30 s without a message, and a lone
+/// client is never sent its own awareness back.
+const KEEPALIVE: Duration = Duration::from_secs(10);
+
+/// An awareness message with no states, which every client ignores.
+const EMPTY_AWARENESS: &[u8] = &[1, 1, 0];
+
 async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: Inbox, w: Writer) {
     let mut ping = tokio::time::interval(w.ping);
     ping.tick().await;
+    let mut keepalive = tokio::time::interval(KEEPALIVE / 2);
+    keepalive.tick().await;
+    let mut last_message = Instant::now();
     let close = loop {
         let outbound = tokio::select! {
             biased;
             outbound = rx.recv() => outbound,
+            _ = keepalive.tick() => {
+                if last_message.elapsed() >= KEEPALIVE {
+                    last_message = Instant::now();
+                    let empty = Message::Binary(bytes::Bytes::from_static(EMPTY_AWARENESS));
+                    if send(&mut sink, empty, w.timeout).await.is_err() {
+                        break None;
+                    }
+                }
+                continue;
+            }
             _ = w.dropped.cancelled() => break Some((close::TRY_AGAIN, "too slow; reconnect to resync".to_owned())),
             _ = ping.tick() => {
                 let seen = Duration::from_millis(w.last_seen.load(Ordering::Relaxed));
@@ -364,7 +385,7 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: Inbox, w: W
                     sink.flush().await
                 };
                 match tokio::time::timeout(w.timeout, write).await {
-                    Ok(Ok(())) => {}
+                    Ok(Ok(())) => last_message = Instant::now(),
                     _ => break None,
                 }
                 if pending_close.is_some() {

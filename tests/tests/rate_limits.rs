@@ -129,7 +129,10 @@ async fn a_burst_over_the_rate_is_slowed_not_cut() {
         script.closed
     );
     assert!(script.closed.is_none());
-    assert!(metric(&server, "quire_throttled_total") > 0.0, "never slowed");
+    assert!(
+        metric(&server, "quire_throttled_total") > 0.0,
+        "never slowed"
+    );
     let reader = Client::connect(&server.ws("burst", "")).await;
     assert_eq!(reader.text().len(), 300);
 }

@@ -36,6 +36,10 @@ const TICK: Duration = Duration::from_millis(500);
 /// The longest a relay waits for the spacing that bounds a document's frames
 /// per second (`--relay-frames-per-sec`).
 const MAX_RELAY_SPACING: Duration = Duration::from_millis(25);
+/// Awareness changes go out at most this often, the newest state of each
+/// client once: a client moving its cursor 500 times a second costs its
+/// peers 20 frames.
+const PRESENCE_INTERVAL: Duration = Duration::from_millis(50);
 /// Wait before retrying a failed append.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// How long a shutdown keeps retrying appends that fail.
@@ -91,6 +95,10 @@ pub(crate) struct Actor {
     unsynced: bool,
     /// Awareness changed since presence last went out.
     presence_changed: bool,
+    /// When presence last went out.
+    last_presence: Instant,
+    /// A display name changed since the metadata was stored.
+    names_changed: bool,
     /// Applied updates not yet relayed, with their clocks.
     outgoing: Vec<(u64, Bytes)>,
     outgoing_clocks: BatchClocks,
@@ -157,6 +165,10 @@ impl Actor {
             syncing: None,
             unsynced: false,
             presence_changed: false,
+            last_presence: Instant::now()
+                .checked_sub(PRESENCE_INTERVAL)
+                .unwrap_or_else(Instant::now),
+            names_changed: false,
             outgoing: Vec::new(),
             outgoing_clocks: BatchClocks::default(),
             relay_at: None,
@@ -344,8 +356,9 @@ impl Actor {
     /// Expires presence, retries appends and unloads when idle. Returns true
     /// when the actor has retired.
     async fn on_tick(&mut self) -> bool {
-        if let Some(frame) = self.room.expire(self.now()) {
-            self.send_all(&frame, None);
+        self.presence_changed |= self.room.expire(self.now());
+        if mem::take(&mut self.names_changed) && self.meta_stored && !self.discarded {
+            self.store_meta().await;
         }
         if !self.unsaved.is_empty() {
             self.start_sync(false).await;

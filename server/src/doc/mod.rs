@@ -50,8 +50,10 @@ pub struct Join {
     pub conn: u64,
     /// The author the connection writes as.
     pub author: AuthorId,
-    /// The display name it gave, if any.
+    /// The display name it gave, if any, or the member's name.
     pub name: Option<String>,
+    /// A group member's role; a member's name is fixed by the membership.
+    pub role: Option<&'static str>,
     /// Whether its updates are refused.
     pub read_only: bool,
     /// Whether it asked for Saved acknowledgements.

@@ -2,6 +2,7 @@
 //! all, closing the slow, and relaying a batch.
 
 use super::*;
+use crdt_core::presence::{Changes, Stamp};
 
 impl Actor {
     pub(super) fn join(&mut self, join: Join) {
@@ -9,16 +10,19 @@ impl Actor {
             conn,
             author,
             name,
+            role,
             read_only,
             acks,
             tx,
             dropped,
         } = join;
-        if let Some(name) = name
-            && self.meta.names.get(&*author) != Some(&name)
-        {
-            // Stored with the metadata at the next append.
-            self.meta.names.insert(author.to_string(), name);
+        let stamp = Stamp {
+            name: role.and(name.clone()),
+            role: role.map(str::to_owned),
+            color: Some(crdt_core::authorship::color_of(&author).to_owned()),
+        };
+        if let Some(name) = &name {
+            self.record_name(&author, name);
         }
         for frame in self.room.greeting() {
             if tx.try_send(Outbound::Frame(frame)).is_err() {
@@ -28,7 +32,7 @@ impl Actor {
         self.conns.insert(
             conn,
             Conn {
-                session: Session::new(conn, author, read_only),
+                session: Session::new(conn, author, read_only).with_identity(name, stamp),
                 tx,
                 dropped,
                 acks,
@@ -43,9 +47,7 @@ impl Actor {
             FromConn::Leave { conn } => {
                 if let Some(gone) = self.conns.remove(&conn) {
                     self.owed_acks.remove(&conn);
-                    if let Some(frame) = self.room.leave(&gone.session, self.now()) {
-                        self.send_all(&frame, None);
-                    }
+                    self.presence_changed |= self.room.leave(&gone.session, self.now());
                 }
             }
         }
@@ -59,10 +61,38 @@ impl Actor {
         match frame.and_then(|frame| self.room.receive_frame(&mut c.session, frame, now)) {
             Ok(Outcome::Nothing) => {}
             Ok(Outcome::Reply(reply)) => self.send_to(conn, reply),
-            Ok(Outcome::Presence) => self.presence_changed = true,
+            Ok(Outcome::Presence { dropped }) => {
+                self.presence_changed = true;
+                if dropped > 0 {
+                    self.context
+                        .metrics
+                        .awareness_dropped
+                        .inc_by(dropped as u64);
+                }
+                // In open mode the name in a connection's awareness state is
+                // its author's name: a rename reaches the record at once.
+                if !c.session.name_fixed()
+                    && let Some(name) = c.session.name().map(str::to_owned)
+                {
+                    let author = c.session.author().clone();
+                    self.record_name(&author, &name);
+                }
+            }
             Ok(Outcome::Update(update)) => self.batch.push(*update),
             Err(e) => self.refuse(conn, &e),
         }
+    }
+
+    /// Records an author's display name; stored with the metadata within a
+    /// tick (or with the first append of a new document).
+    pub(super) fn record_name(&mut self, author: &str, name: &str) {
+        if author == crate::identity::ANONYMOUS
+            || self.meta.names.get(author).map(String::as_str) == Some(name)
+        {
+            return;
+        }
+        self.meta.names.insert(author.to_owned(), name.to_owned());
+        self.names_changed = true;
     }
 
     /// Closes a connection that sent something refused; everyone else goes on.
@@ -70,10 +100,11 @@ impl Actor {
         self.context.metrics.refused_messages.inc();
         warn!(conn, error = %error, "refused a message; closing the connection");
         let code = match error {
-            CoreError::Impersonation { .. } => {
+            CoreError::Impersonation { .. } | CoreError::ChatRefused(_) => {
                 self.send_to(conn, protocol::permission_denied(&error.to_string()));
                 close::POLICY
             }
+            CoreError::AwarenessRefused(_) => close::POLICY,
             _ => close::PROTOCOL,
         };
         self.kick(conn, Outbound::Close(code, error.to_string()));
@@ -84,9 +115,7 @@ impl Actor {
             let _ = gone.tx.try_send(why);
             gone.dropped.cancel();
             self.owed_acks.remove(&conn);
-            if let Some(frame) = self.room.leave(&gone.session, self.now()) {
-                self.send_all(&frame, None);
-            }
+            self.presence_changed |= self.room.leave(&gone.session, self.now());
         }
     }
 
@@ -134,48 +163,71 @@ impl Actor {
         }
     }
 
+    /// Sends each connection the awareness changes of the others.
+    fn send_presence(&mut self, changes: &Changes) {
+        let mut behind = Vec::new();
+        let mut sent = 0;
+        for (id, c) in &self.conns {
+            let Some(frame) = changes.frame_for(*id) else {
+                continue;
+            };
+            sent += 1;
+            if c.tx.try_send(Outbound::Frame(frame.clone())).is_err() {
+                behind.push(*id);
+            }
+        }
+        self.context.metrics.frames_relayed.inc_by(sent);
+        self.lagging(&behind);
+    }
+
     /// Relays a batch: one update goes to everyone but its sender; several are
     /// merged into one message for everyone, so frames per tick stay bounded,
     /// unless they are not `mergeable` (they carry blocks at the same clocks).
     /// Sends what is outgoing (updates, then presence, which the cursors
     /// may point into) now, or once the spacing since the last relay has
-    /// passed.
+    /// passed; awareness goes out at most every [`PRESENCE_INTERVAL`], the
+    /// newest state of each client once.
     pub(super) fn schedule_relay(&mut self) {
-        if !self.relay_waiting() {
-            return;
+        let mut at = None;
+        if !self.outgoing.is_empty() {
+            let spacing = Duration::from_secs_f64(
+                self.conns.len() as f64 / f64::from(self.context.relay_frames_per_sec),
+            )
+            .min(MAX_RELAY_SPACING);
+            at = Some(self.last_relay + spacing);
         }
-        let spacing = Duration::from_secs_f64(
-            self.conns.len() as f64 / f64::from(self.context.relay_frames_per_sec),
-        )
-        .min(MAX_RELAY_SPACING);
-        let at = self.last_relay + spacing;
+        if self.presence_changed {
+            let due = self.last_presence + PRESENCE_INTERVAL;
+            at = Some(at.map_or(due, |at: Instant| at.min(due)));
+        }
+        let Some(at) = at else {
+            return;
+        };
         if Instant::now() >= at {
             self.flush_relay();
         } else {
-            self.relay_at.get_or_insert(at);
+            self.relay_at = Some(self.relay_at.map_or(at, |r| r.min(at)));
         }
     }
 
-    fn relay_waiting(&self) -> bool {
-        !self.outgoing.is_empty() || self.presence_changed
-    }
-
-    /// Sends what is outgoing now.
+    /// Sends the outgoing updates now, and the awareness changes if their
+    /// interval has passed.
     pub(super) fn flush_relay(&mut self) {
         self.relay_at = None;
-        if !self.relay_waiting() {
-            return;
+        let now = Instant::now();
+        if !self.outgoing.is_empty() {
+            self.last_relay = now;
+            let (updates, clocks) = (
+                mem::take(&mut self.outgoing),
+                mem::take(&mut self.outgoing_clocks),
+            );
+            self.relay(updates, clocks.mergeable());
         }
-        self.last_relay = Instant::now();
-        let (updates, clocks) = (
-            mem::take(&mut self.outgoing),
-            mem::take(&mut self.outgoing_clocks),
-        );
-        self.relay(updates, clocks.mergeable());
-        if mem::take(&mut self.presence_changed)
-            && let Some(frame) = self.room.take_presence()
-        {
-            self.send_all(&frame, None);
+        if self.presence_changed && now >= self.last_presence + PRESENCE_INTERVAL {
+            self.presence_changed = false;
+            self.last_presence = now;
+            let changes = self.room.take_presence();
+            self.send_presence(&changes);
         }
     }
 
