@@ -135,6 +135,7 @@ pub fn core_batch_run(updates: &[Bytes], author: &AuthorId) -> Document {
                     .iter()
                     .map(|u| DecodedUpdate::decode(u.clone()).unwrap()),
                 author,
+                None,
             )
             .unwrap();
         assert_eq!(run.count, batch.len());

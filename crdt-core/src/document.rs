@@ -12,6 +12,7 @@ use yrs::{
 };
 
 use crate::authorship::{Applied, BodyCounter};
+use crate::chat::{ChatPolicy, ChatWatch};
 use crate::error::{Error, Result};
 use crate::schema;
 use crate::update::DecodedUpdate;
@@ -43,6 +44,8 @@ pub struct AppliedRun {
     pub refused: Option<Error>,
     /// Body characters the applied updates inserted and deleted, together.
     pub applied: Applied,
+    /// Chat messages the applied updates added.
+    pub chat_messages: usize,
 }
 
 /// Which author each Yjs client id belongs to. The first author to write under
@@ -106,6 +109,7 @@ pub struct Document {
     meta: MapRef,
     bindings: ClientBindings,
     counter: Arc<BodyCounter>,
+    chat: ChatWatch,
 }
 
 impl Default for Document {
@@ -128,15 +132,18 @@ impl Document {
         let doc = schema::new_doc();
         let content = doc.get_or_insert_xml_fragment(schema::CONTENT);
         let meta = doc.get_or_insert_map(schema::META);
-        doc.get_or_insert_array(schema::CHAT);
+        let chat_array = doc.get_or_insert_array(schema::CHAT);
         let counter = Arc::new(BodyCounter::default());
         BodyCounter::observe(&counter, &content);
+        let chat = ChatWatch::default();
+        chat.observe(&chat_array);
         Self {
             doc,
             content,
             meta,
             bindings: ClientBindings::default(),
             counter,
+            chat,
         }
     }
 
@@ -168,7 +175,7 @@ impl Document {
     /// with [`Error::ApplyFailed`] when yrs failed part-way: the document must
     /// then be rebuilt from stored state.
     pub fn apply(&mut self, update: DecodedUpdate, author: &AuthorId) -> Result<Applied> {
-        let run = self.apply_run([update], author)?;
+        let run = self.apply_run([update], author, None)?;
         match run.refused {
             Some(e) => Err(e),
             None => Ok(run.applied),
@@ -183,15 +190,24 @@ impl Document {
     /// the body, so text typed and deleted again within a run counts as it
     /// would within one update (not at all).
     ///
+    /// With a `chat` policy, the chat messages the run adds must carry the
+    /// author and the policy's name, a text of at most
+    /// [`crate::chat::MAX_TEXT_CHARS`] and a time, and be no more than the
+    /// policy allows.
+    ///
     /// Fails with [`Error::ApplyFailed`] when yrs failed part-way or the run
-    /// left too much waiting for dependencies: the document must then be
-    /// rebuilt from stored state, without any update of the run.
+    /// left too much waiting for dependencies, and with
+    /// [`Error::ChatRefused`] when it added chat messages the policy
+    /// refuses: the document must then be rebuilt from stored state,
+    /// without any update of the run.
     pub fn apply_run(
         &mut self,
         updates: impl IntoIterator<Item = DecodedUpdate>,
         author: &AuthorId,
+        chat: Option<&ChatPolicy<'_>>,
     ) -> Result<AppliedRun> {
         let mut run = AppliedRun::default();
+        self.chat.take();
         {
             let mut txn = self.doc.transact_mut();
             for update in updates {
@@ -214,6 +230,11 @@ impl Document {
                 run.count += 1;
             }
         }
+        let added = self.chat.take();
+        if let Some(policy) = chat {
+            crate::chat::check(&added, author, policy)?;
+        }
+        run.chat_messages = added.len();
         if run.count > 0 {
             let pending = self.pending_len();
             if pending > PENDING_LIMIT {

@@ -24,6 +24,7 @@
 //! - [`error`]: the crate's error type.
 
 pub mod authorship;
+pub mod chat;
 pub mod document;
 pub mod error;
 pub mod export;

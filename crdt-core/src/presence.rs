@@ -144,7 +144,10 @@ fn stamped(mut state: serde_json::Value, stamp: &Stamp) -> (String, Option<Strin
                 user.insert("name".into(), name.clone().into());
             }
             None => {
-                own_name = user.get("name").and_then(|n| n.as_str()).and_then(clean_name);
+                own_name = user
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .and_then(clean_name);
                 match &own_name {
                     Some(name) => user.insert("name".into(), name.clone().into()),
                     None => user.remove("name"),
@@ -355,9 +358,7 @@ impl Presence {
         let held = &mut self.held;
         self.peers.retain(|client, p| {
             let keep = p.json.is_some() || now.saturating_sub(p.updated) < 2 * AWARENESS_TIMEOUT_MS;
-            if !keep
-                && let Some(list) = p.owner.and_then(|o| held.get_mut(&o))
-            {
+            if !keep && let Some(list) = p.owner.and_then(|o| held.get_mut(&o)) {
                 list.retain(|c| c != client);
             }
             keep
@@ -443,7 +444,12 @@ mod tests {
         }
     }
 
-    fn apply(presence: &mut Presence, conn: ConnId, payload: &[u8], now: Millis) -> Result<Applied> {
+    fn apply(
+        presence: &mut Presence,
+        conn: ConnId,
+        payload: &[u8],
+        now: Millis,
+    ) -> Result<Applied> {
         presence.apply(from(conn), payload, now, &ClientBindings::default())
     }
 
@@ -468,7 +474,10 @@ mod tests {
     fn changes_are_coalesced_and_never_echoed_to_their_sender() {
         let mut presence = Presence::default();
         let changes = presence.take_changes();
-        assert!(changes.all.is_none() && changes.holders.is_empty(), "nothing changed");
+        assert!(
+            changes.all.is_none() && changes.holders.is_empty(),
+            "nothing changed"
+        );
         apply(&mut presence, 1, &update(10, 1, r#"{"c":1}"#), 0).unwrap();
         apply(&mut presence, 1, &update(10, 2, r#"{"c":2}"#), 0).unwrap();
         apply(&mut presence, 2, &update(20, 7, r#"{"u":"b"}"#), 0).unwrap();
@@ -485,9 +494,15 @@ mod tests {
         assert_eq!((b.clock, &*b.json), (7, r#"{"u":"b","user":{}}"#));
         // Connection 1 gets only client 20's state, connection 2 only 10's.
         let to_1 = decode(changes.frame_for(1).unwrap());
-        assert_eq!(to_1.clients.keys().map(|c| c.get()).collect::<Vec<_>>(), [20]);
+        assert_eq!(
+            to_1.clients.keys().map(|c| c.get()).collect::<Vec<_>>(),
+            [20]
+        );
         let to_2 = decode(changes.frame_for(2).unwrap());
-        assert_eq!(to_2.clients.keys().map(|c| c.get()).collect::<Vec<_>>(), [10]);
+        assert_eq!(
+            to_2.clients.keys().map(|c| c.get()).collect::<Vec<_>>(),
+            [10]
+        );
         assert!(decode(changes.frame_for(3).unwrap()).clients.len() == 2);
         let taken = presence.take_changes();
         assert!(taken.all.is_none(), "taken");
@@ -522,7 +537,10 @@ mod tests {
         apply(&mut presence, 1, &update(10, 5, r#"{"v":5}"#), 0).unwrap();
         apply(&mut presence, 1, &update(10, 4, r#"{"v":4}"#), 0).unwrap();
         let snap = decode(&presence.snapshot().unwrap());
-        assert_eq!(&*snap.clients[&ClientID::new(10)].json, r#"{"user":{},"v":5}"#);
+        assert_eq!(
+            &*snap.clients[&ClientID::new(10)].json,
+            r#"{"user":{},"v":5}"#
+        );
     }
 
     #[test]
@@ -547,24 +565,39 @@ mod tests {
         assert!(matches!(err, Error::AwarenessRefused(_)), "{err}");
         assert!(presence.is_empty());
 
-        apply(&mut presence, 1, &update(10, 1, r#"{"user":{"name":"Ada"}}"#), 0).unwrap();
+        apply(
+            &mut presence,
+            1,
+            &update(10, 1, r#"{"user":{"name":"Ada"}}"#),
+            0,
+        )
+        .unwrap();
         presence.take_changes();
         // Another author's connection cannot overwrite client 10: the entry
         // is dropped, counted, and the rest of the message applies.
         let mut clients = HashMap::new();
         for (client, json) in [(10, r#"{"user":{"name":"Spoof"}}"#), (20, "{}")] {
             let json = Arc::from(json);
-            clients.insert(ClientID::new(client), AwarenessUpdateEntry { clock: 9, json });
+            clients.insert(
+                ClientID::new(client),
+                AwarenessUpdateEntry { clock: 9, json },
+            );
         }
         let both = AwarenessUpdate { clients }.encode_v1();
         let applied = apply(&mut presence, 2, &both, 0).unwrap();
         assert_eq!(applied.dropped, 1);
         let changes = presence.take_changes();
         let relayed = decode(changes.all.as_ref().unwrap());
-        assert_eq!(relayed.clients.keys().map(|c| c.get()).collect::<Vec<_>>(), [20]);
+        assert_eq!(
+            relayed.clients.keys().map(|c| c.get()).collect::<Vec<_>>(),
+            [20]
+        );
         // A stock client sends back what it was sent: ignored, not counted.
         let echo = update(10, 1, r#"{"user":{"name":"Ada"}}"#);
-        assert_eq!(apply(&mut presence, 2, &echo, 0).unwrap(), Applied::default());
+        assert_eq!(
+            apply(&mut presence, 2, &echo, 0).unwrap(),
+            Applied::default()
+        );
         assert!(presence.take_changes().all.is_none(), "nothing changed");
         // Nor a client id that another author wrote with.
         let mut bindings = ClientBindings::default();

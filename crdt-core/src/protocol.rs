@@ -20,6 +20,11 @@ const MSG_QUERY_AWARENESS: u64 = 3;
 /// this connection are durable.
 pub const MSG_SAVED: u64 = 100;
 
+/// Quire's Identity message: `varUint(101) varString(JSON)`, telling a
+/// connection that asked for acknowledgements who the server takes it for:
+/// `{author, name, role, color}`.
+pub const MSG_IDENTITY: u64 = 101;
+
 const SYNC_STEP1: u64 = 0;
 const SYNC_STEP2: u64 = 1;
 const SYNC_UPDATE: u64 = 2;
@@ -159,6 +164,14 @@ pub fn saved(count: u64) -> Bytes {
     let mut out = Vec::with_capacity(10);
     out.write_var(MSG_SAVED);
     out.write_var(count);
+    Bytes::from(out)
+}
+
+/// An Identity message carrying `json`.
+pub fn identity(json: &str) -> Bytes {
+    let mut out = Vec::with_capacity(json.len() + 8);
+    out.write_var(MSG_IDENTITY);
+    out.write_string(json);
     Bytes::from(out)
 }
 

@@ -188,9 +188,9 @@ impl Room {
                     author: &session.author,
                     stamp: &session.stamp,
                 };
-                let applied = self
-                    .presence
-                    .apply(sender, payload, now, self.document.bindings())?;
+                let applied =
+                    self.presence
+                        .apply(sender, payload, now, self.document.bindings())?;
                 if let Some(name) = applied.name
                     && !session.name_fixed()
                 {
@@ -243,8 +243,9 @@ impl Room {
         &mut self,
         author: &AuthorId,
         updates: impl IntoIterator<Item = DecodedUpdate>,
+        chat: Option<&crate::chat::ChatPolicy<'_>>,
     ) -> Result<AppliedRun> {
-        self.document.apply_run(updates, author)
+        self.document.apply_run(updates, author, chat)
     }
 
     /// The awareness changes since the last call, each connection's frame

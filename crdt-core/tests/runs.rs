@@ -75,7 +75,7 @@ fn one_by_one_and_as_run(typed: &str) -> (Applied, Applied, Document) {
         counted.deleted += a.deleted;
     }
     let mut as_run = Document::new();
-    let run = as_run.apply_run(decoded(&updates), &alice).unwrap();
+    let run = as_run.apply_run(decoded(&updates), &alice, None).unwrap();
     assert_eq!(run.count, updates.len());
     assert!(run.refused.is_none());
     assert_eq!(body(&as_run), body(&one_by_one));
@@ -129,7 +129,7 @@ fn a_run_stops_at_the_first_update_it_refuses() {
     let alices = client(1);
     let mut server = Document::new();
     let first = keystrokes(&alices, "ab");
-    server.apply_run(decoded(&first), &alice).unwrap();
+    server.apply_run(decoded(&first), &alice, None).unwrap();
 
     // Mallory's run: her own client, then an update under Alice's client
     // id, then her own again.
@@ -139,7 +139,7 @@ fn a_run_stops_at_the_first_update_it_refuses() {
     run.push(DecodedUpdate::decode(forged).unwrap());
     run.extend(decoded(&own[2..]));
     let before = server.encode_state();
-    let applied = server.apply_run(run, &mallory).unwrap();
+    let applied = server.apply_run(run, &mallory, None).unwrap();
     assert_eq!(applied.count, 2, "the updates before the forged one");
     assert!(
         matches!(applied.refused, Some(Error::Impersonation { .. })),
@@ -162,7 +162,7 @@ fn a_run_stops_at_the_first_update_it_refuses() {
     let state = server.encode_state();
     let forged = keystrokes(&alices, "d").pop().unwrap();
     let applied = server
-        .apply_run([DecodedUpdate::decode(forged).unwrap()], &mallory)
+        .apply_run([DecodedUpdate::decode(forged).unwrap()], &mallory, None)
         .unwrap();
     assert_eq!(applied.count, 0);
     assert!(applied.refused.is_some());

@@ -38,6 +38,8 @@ pub struct Metrics {
     pub refused_connections: Counter,
     /// Connections closed for sending too many messages.
     pub rate_limited: Counter,
+    /// Updates refused for their chat messages.
+    pub chat_refused: Counter,
     /// Awareness entries dropped for speaking for another author's or
     /// connection's client id.
     pub awareness_dropped: Counter,
@@ -72,6 +74,7 @@ impl Default for Metrics {
             rate_limited: Counter::default(),
             throttled: Counter::default(),
             awareness_dropped: Counter::default(),
+            chat_refused: Counter::default(),
             doc_too_large: Counter::default(),
             tcp_connections: Gauge::default(),
             tcp_refused: Counter::default(),
@@ -156,6 +159,11 @@ impl Default for Metrics {
             "rate_limited",
             "Connections closed for their message rate",
             metrics.rate_limited.clone(),
+        );
+        registry.register(
+            "chat_refused",
+            "Updates refused for chat messages under another author or name, too long, or over the chat rate",
+            metrics.chat_refused.clone(),
         );
         registry.register(
             "awareness_dropped",

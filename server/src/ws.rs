@@ -111,7 +111,10 @@ async fn admit(
     let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;
     service::ensure_not_deleted(app, doc).await?;
     let read_only = access < Access::Edit;
-    let name = params.name.as_deref().and_then(crdt_core::presence::clean_name);
+    let name = params
+        .name
+        .as_deref()
+        .and_then(crdt_core::presence::clean_name);
     Ok(match principal {
         Principal::Member(m) => (
             Arc::from(groups::author_of_member(&m.member)),

@@ -231,6 +231,9 @@ export function docId (prefix = 'doc') {
 /** The Quire message type that acknowledges durable updates. */
 export const MESSAGE_SAVED = 100
 
+/** Quire's message telling a connection with acks=1 its identity. */
+export const MESSAGE_IDENTITY = 101
+
 /** Whether a frame carries an update: SyncStep2 (`00 01`) or Update (`00 02`). */
 export function isUpdateFrame (bytes) {
   return bytes.length >= 2 && bytes[0] === 0 && (bytes[1] === 1 || bytes[1] === 2)
@@ -313,6 +316,11 @@ export class Client {
     })
     // The Saved message is Quire's own; the stock provider would log it as unknown.
     this.provider.messageHandlers[MESSAGE_SAVED] = () => {}
+    // Quire's Identity message: who the server takes this connection for.
+    this.identity = null
+    this.provider.messageHandlers[MESSAGE_IDENTITY] = (_encoder, decoder) => {
+      this.identity = JSON.parse(decoding.readVarString(decoder))
+    }
     this.provider.messageHandlers[2] = (_encoder, decoder) => {
       decoding.readVarUint(decoder)
       decoding.readVarString(decoder)

@@ -99,6 +99,8 @@ pub(crate) struct Actor {
     last_presence: Instant,
     /// A display name changed since the metadata was stored.
     names_changed: bool,
+    /// Each author's chat budget.
+    chat_budgets: HashMap<String, apply::ChatBudget>,
     /// Applied updates not yet relayed, with their clocks.
     outgoing: Vec<(u64, Bytes)>,
     outgoing_clocks: BatchClocks,
@@ -169,6 +171,7 @@ impl Actor {
                 .checked_sub(PRESENCE_INTERVAL)
                 .unwrap_or_else(Instant::now),
             names_changed: false,
+            chat_budgets: HashMap::new(),
             outgoing: Vec::new(),
             outgoing_clocks: BatchClocks::default(),
             relay_at: None,
@@ -357,6 +360,8 @@ impl Actor {
     /// when the actor has retired.
     async fn on_tick(&mut self) -> bool {
         self.presence_changed |= self.room.expire(self.now());
+        let now = Instant::now();
+        self.chat_budgets.retain(|_, budget| !budget.is_full(now));
         if mem::take(&mut self.names_changed) && self.meta_stored && !self.discarded {
             self.store_meta().await;
         }

@@ -10,7 +10,7 @@ import { loadProfile, storedToken, tokenClaims, type Profile } from '../identity
 import { ApiError, fetchDocInfo } from '../insights/api'
 import { accessBadge, deleteItem, docAccess, groupLink, type DocAccess } from '../panels/access'
 import { chatPanel } from '../panels/chat'
-import { presenceList, profileEditor } from '../panels/presence'
+import { presenceList, profileEditor as makeProfileEditor } from '../panels/presence'
 import { statusIndicator } from '../panels/status'
 import { titleInput } from '../panels/title'
 import { rememberDoc } from '../recent'
@@ -68,7 +68,7 @@ export function renderEditor (id: string): void {
   const chatToggle = h('button', {
     type: 'button', class: 'chat-toggle', 'aria-label': 'Chat', 'aria-expanded': 'false', 'aria-controls': 'chat-panel'
   }, 'Chat', badge)
-  const chat = chatPanel(connection.chat, () => profile, {
+  const chat = chatPanel(connection.chat, () => profile, () => connection.identity()?.author ?? null, {
     onUnread: (count) => {
       badge.textContent = String(count)
       badge.hidden = count === 0
@@ -173,6 +173,22 @@ export function renderEditor (id: string): void {
     connection.provider.on('sync', onSync)
   }
 
+  const profileEditor = makeProfileEditor(profile, (next) => {
+    profile = next
+    updateProfile(connection, next)
+  })
+  // The server says who it takes this connection for: a member's name is
+  // the membership's, and everyone's colour is the server's.
+  connection.onIdentity((identity) => {
+    if (identity.role !== null && identity.name !== null) {
+      profile = { name: identity.name, color: identity.color }
+      profileEditor.fix(identity.name, identity.role)
+    } else {
+      profile = { ...profile, color: identity.color }
+    }
+    updateProfile(connection, profile)
+  })
+
   replaceChildren(root,
     h('header', { class: 'editor-header' },
       h('a', { href: '/', class: 'home-link', 'aria-label': 'Quire home' }, 'Quire'),
@@ -181,10 +197,7 @@ export function renderEditor (id: string): void {
       role.element,
       status,
       presenceList(connection.provider.awareness),
-      profileEditor(profile, (next) => {
-        profile = next
-        updateProfile(connection, next)
-      }),
+      profileEditor.element,
       chatToggle,
       exportMenu(id),
       more),

@@ -63,7 +63,7 @@ export interface ChatEvents {
  * Builds the chat panel for `chat`. Messages are sent as `profile()` says who
  * you are at that moment.
  */
-export function chatPanel (chat: Y.Array<unknown>, profile: () => Profile, events: ChatEvents): ChatPanel {
+export function chatPanel (chat: Y.Array<unknown>, profile: () => Profile, author: () => string | null, events: ChatEvents): ChatPanel {
   const { onUnread, onOpenChange } = events
   let open = false
   let unread = 0
@@ -103,9 +103,11 @@ export function chatPanel (chat: Y.Array<unknown>, profile: () => Profile, event
     const text = input.value.trim()
     if (text === '') return
     const { name } = profile()
-    // The name stands for the author here: the author secret is never shared,
-    // and the server records which author wrote each item anyway.
-    chat.push([{ author: name, name, text: text.slice(0, MAX_LENGTH), ts: Date.now() }])
+    // The server refuses a message under any author id and name but the
+    // ones it took this connection for: wait until it said which.
+    const id = author()
+    if (id === null) return
+    chat.push([{ author: id, name, text: text.slice(0, MAX_LENGTH), ts: Date.now() }])
     input.value = ''
   })
 

@@ -15,9 +15,11 @@ export function presentUsers (awareness: Awareness): PresentUser[] {
   awareness.getStates().forEach((state, clientId) => {
     const user = (state as { user?: { name?: unknown, color?: unknown } }).user
     if (user === undefined) return
+    const role = (user as { role?: unknown }).role
+    const name = typeof user.name === 'string' ? user.name : 'Anonymous'
     users.push({
       clientId,
-      name: typeof user.name === 'string' ? user.name : 'Anonymous',
+      name: typeof role === 'string' ? `${name} (${role})` : name,
       color: typeof user.color === 'string' ? user.color : '#888888'
     })
   })
@@ -50,23 +52,38 @@ function initials (name: string): string {
   return letters.toUpperCase()
 }
 
+/** Your name: an input, or fixed text when the server decides it. */
+export interface ProfileEditor {
+  element: HTMLElement
+  /** Fixes the name (a group member's, from the membership) and shows the role. */
+  fix: (name: string, role: string | null) => void
+}
+
 /**
- * Inputs for your own name and colour. Changes are remembered in the browser
- * and passed to `onChange`, which tells the others.
+ * The input for your own name (your colour is the server's, one per author
+ * everywhere). Changes are remembered in the browser and passed to
+ * `onChange`, which tells the others and the server.
  */
-export function profileEditor (profile: Profile, onChange: (profile: Profile) => void): HTMLElement {
+export function profileEditor (profile: Profile, onChange: (profile: Profile) => void): ProfileEditor {
   const name = h('input', { id: 'my-name', type: 'text', value: profile.name, maxlength: 64, 'aria-label': 'Your name', autocomplete: 'nickname' })
-  const color = h('input', { id: 'my-color', type: 'color', value: profile.color, 'aria-label': 'Your colour' })
+  const fixed = h('span', { class: 'my-name fixed', hidden: true, 'data-testid': 'my-name' })
   const commit = (): void => {
-    const saved = saveProfile({ name: name.value, color: color.value })
+    const saved = saveProfile({ name: name.value, color: profile.color })
     name.value = saved.name
-    color.value = saved.color
     onChange(saved)
   }
   name.addEventListener('change', commit)
   name.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') name.blur()
   })
-  color.addEventListener('change', commit)
-  return h('div', { class: 'profile' }, color, name)
+  return {
+    element: h('div', { class: 'profile' }, name, fixed),
+    fix: (member, role) => {
+      name.hidden = true
+      name.disabled = true
+      fixed.hidden = false
+      fixed.textContent = role === null ? member : `${member} (${role})`
+      fixed.title = 'Your name comes from your group membership'
+    }
+  }
 }

@@ -1,6 +1,7 @@
 /** One open document: the Yjs document, its websocket provider and save status. */
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
+import * as decoding from 'lib0/decoding'
 import { authorSecret, storedToken, type Profile } from '../identity'
 import { SaveTracker } from './saved'
 
@@ -15,7 +16,26 @@ export interface Connection {
   meta: Y.Map<unknown>
   /** Chat messages `{author, name, text, ts}`. */
   chat: Y.Array<unknown>
+  /** Who the server takes this connection for, once it said so. */
+  identity: () => ServerIdentity | null
+  /** Calls `listener` with the identity now if known, and whenever the server tells it. */
+  onIdentity: (listener: (identity: ServerIdentity) => void) => void
 }
+
+/**
+ * Quire's Identity message (101), sent to connections with `acks=1`: the
+ * author id the server records, the name it shows (a group member's comes
+ * from the membership), the member's role, and the author's one colour.
+ */
+export interface ServerIdentity {
+  author: string
+  name: string | null
+  role: 'teacher' | 'editor' | 'viewer' | null
+  color: string
+}
+
+/** The Identity message's type. */
+export const MESSAGE_IDENTITY = 101
 
 /** The websocket endpoint of this server: `ws(s)://host/ws`. */
 export function websocketBase (): string {
@@ -53,6 +73,16 @@ export function openDocument (id: string, profile: Profile): Connection {
     shouldReconnect: (event) => shouldReconnect(event.code, event.reason)
   })
   saves.attach(provider)
+  let identity: ServerIdentity | null = null
+  const listeners: Array<(identity: ServerIdentity) => void> = []
+  provider.messageHandlers[MESSAGE_IDENTITY] = (_encoder, decoder) => {
+    try {
+      identity = JSON.parse(decoding.readVarString(decoder)) as ServerIdentity
+    } catch {
+      return
+    }
+    for (const listener of listeners) listener(identity)
+  }
   provider.awareness.setLocalStateField('user', { name: profile.name, color: profile.color })
   return {
     doc,
@@ -60,11 +90,20 @@ export function openDocument (id: string, profile: Profile): Connection {
     saves,
     content: doc.getXmlFragment('content'),
     meta: doc.getMap('meta'),
-    chat: doc.getArray('chat')
+    chat: doc.getArray('chat'),
+    identity: () => identity,
+    onIdentity: (listener) => {
+      listeners.push(listener)
+      if (identity !== null) listener(identity)
+    }
   }
 }
 
-/** Shows a new name and colour to others now and sends the name on the next connection. */
+/**
+ * Shows a new name and colour to others now (the server records the name in
+ * the awareness state as the author's name at once) and sends the name on
+ * the next connection.
+ */
 export function updateProfile (connection: Connection, profile: Profile): void {
   connection.provider.params = connectionParams(profile)
   connection.provider.awareness.setLocalStateField('user', { name: profile.name, color: profile.color })

@@ -2,6 +2,44 @@
 //! relayed and then made durable.
 
 use super::*;
+use crdt_core::chat::ChatPolicy;
+
+/// Chat messages an author may add to a document: this many a minute, in
+/// bursts of up to [`CHAT_BURST`].
+const CHAT_PER_MINUTE: f64 = 30.0;
+const CHAT_BURST: f64 = 10.0;
+
+/// An author's chat budget in one document: a token bucket.
+#[derive(Debug)]
+pub(super) struct ChatBudget {
+    tokens: f64,
+    at: Instant,
+}
+
+impl ChatBudget {
+    fn new() -> Self {
+        Self {
+            tokens: CHAT_BURST,
+            at: Instant::now(),
+        }
+    }
+
+    fn available(&mut self, now: Instant) -> usize {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * CHAT_PER_MINUTE / 60.0).min(CHAT_BURST);
+        self.at = self.at.max(now);
+        self.tokens.floor() as usize
+    }
+
+    fn spend(&mut self, messages: usize) {
+        self.tokens = (self.tokens - messages as f64).max(0.0);
+    }
+
+    /// Whether the bucket is full again (and can be forgotten).
+    pub(super) fn is_full(&mut self, now: Instant) -> bool {
+        self.available(now) as f64 >= CHAT_BURST
+    }
+}
 
 /// Runs of at most this many updates from one connection are applied one
 /// transaction per update, each revision with its own counts.
@@ -115,8 +153,27 @@ impl Actor {
         numbers: Vec<(u64, Bytes)>,
         relay: &mut Vec<(u64, Bytes)>,
     ) -> bool {
-        match self.room.apply_run(author, updates) {
+        // Chat messages must carry the connection's author and name, and an
+        // author may add only as many as its chat budget holds.
+        let Some(c) = self.conns.get(&conn) else {
+            return false;
+        };
+        let chat_name = c.session.name().unwrap_or("Anonymous").to_owned();
+        let budget = self
+            .chat_budgets
+            .entry(author.to_string())
+            .or_insert_with(ChatBudget::new);
+        let policy = ChatPolicy {
+            name: &chat_name,
+            max_messages: budget.available(Instant::now()),
+        };
+        match self.room.apply_run(author, updates, Some(&policy)) {
             Ok(applied) => {
+                if applied.chat_messages > 0
+                    && let Some(budget) = self.chat_budgets.get_mut(&**author)
+                {
+                    budget.spend(applied.chat_messages);
+                }
                 if let Some((last, _)) = numbers.get(applied.count.wrapping_sub(1)) {
                     self.owe_ack(conn, *last);
                 }
@@ -146,6 +203,9 @@ impl Actor {
                 }
             }
             Err(e) => {
+                if matches!(e, CoreError::ChatRefused(_)) {
+                    self.context.metrics.chat_refused.inc();
+                }
                 self.refuse(conn, &e);
                 self.rebuild().await;
                 false

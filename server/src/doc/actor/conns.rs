@@ -24,6 +24,20 @@ impl Actor {
         if let Some(name) = &name {
             self.record_name(&author, name);
         }
+        if acks {
+            let identity = serde_json::json!({
+                "author": &*author,
+                "name": name,
+                "role": role,
+                "color": stamp.color,
+            });
+            if tx
+                .try_send(Outbound::Frame(protocol::identity(&identity.to_string())))
+                .is_err()
+            {
+                return;
+            }
+        }
         for frame in self.room.greeting() {
             if tx.try_send(Outbound::Frame(frame)).is_err() {
                 return;

@@ -13,6 +13,9 @@ impl Actor {
             ..DocMeta::default()
         });
         let Some(stored) = store.load(&self.id).await? else {
+            // Nothing stored: an empty document (a rebuild must not keep
+            // what a refused update left in the live one).
+            self.room.replace_document(Document::new());
             return Ok(());
         };
         let corrupt = |e: CoreError| StoreError::Corrupt {
