@@ -72,7 +72,14 @@ fn client_ids_of_2_53_are_refused_in_awareness_and_state_vectors() {
     let mut awareness = vec![1];
     var(1 << 53, &mut awareness);
     awareness.extend([1, 2, b'{', b'}']);
-    let refused = Presence::default().apply(1, &awareness, 0);
+    let stamp = crdt_core::presence::Stamp::default();
+    let sender = crdt_core::presence::Sender {
+        conn: 1,
+        author: "a",
+        stamp: &stamp,
+    };
+    let bindings = crdt_core::ClientBindings::default();
+    let refused = Presence::default().apply(sender, &awareness, 0, &bindings);
     assert!(
         matches!(refused, Err(Error::MalformedAwareness(_))),
         "{refused:?}"

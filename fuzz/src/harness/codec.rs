@@ -30,9 +30,19 @@ pub fn codec(frame: &[u8]) {
     }
     if let Inbound::Awareness(payload) = message {
         let mut presence = Presence::default();
-        if presence.apply(7, payload, 1_000).is_ok() {
+        let stamp = crdt_core::presence::Stamp::default();
+        let sender = crdt_core::presence::Sender {
+            conn: 7,
+            author: "a",
+            stamp: &stamp,
+        };
+        let bindings = crdt_core::ClientBindings::default();
+        if presence.apply(sender, payload, 1_000, &bindings).is_ok() {
             // The relayed changes name each client of the message once.
-            let named = presence.take_changes().map_or(0, |f| awareness_clients(&f));
+            let named = presence
+                .take_changes()
+                .all
+                .map_or(0, |f| awareness_clients(&f));
             assert!(named <= awareness_clients(&protocol::awareness(payload)));
             assert!(named >= presence.len());
             if let Some(snapshot) = presence.snapshot() {
@@ -41,10 +51,9 @@ pub fn codec(frame: &[u8]) {
                 assert!(presence.is_empty());
             }
             let live = presence.len();
-            match presence.leave(7, 2_000) {
-                Some(removal) => assert_eq!(awareness_clients(&removal), live),
-                None => assert_eq!(live, 0),
-            }
+            assert_eq!(presence.leave(7, 2_000), live > 0);
+            let removal = presence.take_changes();
+            assert_eq!(removal.all.map_or(0, |f| awareness_clients(&f)), live);
             assert!(presence.is_empty(), "leaving removes every state");
             assert!(presence.snapshot().is_none());
         }

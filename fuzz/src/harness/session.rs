@@ -161,7 +161,9 @@ pub fn session(data: &[u8]) {
             }
             Step::Tick { secs } => {
                 server.now += u64::from(secs) * 1_000;
-                if let Some(frame) = server.room.expire(server.now) {
+                if server.room.expire(server.now)
+                    && let Some(frame) = server.room.take_presence().all
+                {
                     awareness_clients(&frame);
                 }
             }
@@ -211,7 +213,9 @@ impl Server {
     }
 
     fn reconnect(&mut self, index: usize) {
-        if let Some(frame) = self.room.leave(&self.peers[index].session, self.now) {
+        if self.room.leave(&self.peers[index].session, self.now)
+            && let Some(frame) = self.room.take_presence().all
+        {
             awareness_clients(&frame);
         }
         let old = &self.peers[index].session;
@@ -233,8 +237,8 @@ impl Server {
         };
         match outcome {
             Outcome::Nothing => {}
-            Outcome::Presence => {
-                if let Some(out) = self.room.take_presence() {
+            Outcome::Presence { .. } => {
+                if let Some(out) = self.room.take_presence().all {
                     awareness_clients(&out);
                 }
             }
