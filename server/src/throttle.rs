@@ -81,6 +81,11 @@ impl SharedBuckets {
         }
     }
 
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.inner.lock().unwrap().buckets.len()
+    }
+
     /// [`Bucket::reserve`] on the bucket of `key`.
     pub fn reserve(&self, key: &str, now: Instant) -> Duration {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -189,11 +194,20 @@ mod tests {
             "a's burst is spent"
         );
         assert_eq!(shared.reserve("b", t0), Duration::ZERO, "b has its own");
-        // Many other keys: full buckets are pruned, a's debt is kept.
-        for i in 0..2 * PRUNE_AT {
-            shared.reserve(&format!("k{i}"), t0 + Duration::from_secs(10));
+        // a runs deep into debt; many other keys come and go.
+        for _ in 0..10 {
+            shared.reserve("a", t0);
         }
-        assert!(shared.reserve("a", t0) > Duration::ZERO);
+        // With a and b, just below the size that prunes.
+        for i in 0..PRUNE_AT - 2 {
+            shared.reserve(&format!("k{i}"), t0);
+        }
+        // Two seconds on, the others' buckets are full again and pruned; a's
+        // debt is kept.
+        let later = t0 + Duration::from_secs(2);
+        shared.reserve("trigger", later);
+        assert!(shared.len() <= 3, "{} buckets kept", shared.len());
+        assert!(shared.reserve("a", later) > Duration::ZERO);
     }
 
     #[test]

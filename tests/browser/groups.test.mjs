@@ -163,6 +163,12 @@ test('an editor writes, a viewer reads live but cannot change anything', async (
   await vic.locator('button.chat-toggle').click()
   await vic.locator('.chat-text', { hasText: 'Read the plan, Vic' }).waitFor()
   assert.equal(await vic.locator('input[aria-label="Chat message"]').isVisible(), false)
+  // A member's name is the membership's, shown with the role, and cannot be
+  // changed: chat and presence carry it, not a self-chosen guest name.
+  assert.equal(await sam.locator('#my-name').isVisible(), false)
+  await sam.locator('[data-testid="my-name"]', { hasText: 'Sam (editor)' }).waitFor()
+  assert.equal(await vic.locator('.chat-message', { hasText: 'Read the plan, Vic' }).locator('.chat-name').textContent(), 'Sam')
+  await vic.locator('[data-testid="presence"] li[aria-label="Sam (editor)"]').waitFor()
   await vic.setViewportSize({ width: 390, height: 844 })
   await vic.screenshot({ path: await screenshotPath('editor-viewer-phone') })
 })
