@@ -18,7 +18,7 @@ use crate::guard::{self, BodyLimits, MAX_IMPORT_BODY};
 use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::{api, groups, insights, openapi, web, ws};
+use crate::{api, groups, insights, openapi, session, web, ws};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -39,6 +39,9 @@ pub struct AppState {
     pub groups_lock: Arc<tokio::sync::Mutex<()>>,
     /// Origins, and the size, time and memory of request bodies.
     pub bodies: BodyLimits,
+    /// Imports converting at once: half the cores, at least one, so that
+    /// large imports leave the other cores to the documents' tasks.
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -67,8 +70,10 @@ impl AppState {
             config.body_memory_bytes,
             config.public_url.as_deref(),
         );
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             bodies,
+            imports: Arc::new(tokio::sync::Semaphore::new((cores / 2).max(1))),
             config: Arc::new(config),
             store,
             registry,
@@ -91,6 +96,12 @@ pub fn app(state: AppState) -> Router {
         .route("/docs/{id}/contributions", get(insights::contributions))
         .route("/docs/{id}/history", get(insights::history))
         .route("/templates", get(api::list_templates))
+        .route(
+            "/session",
+            get(session::current)
+                .post(session::sign_in)
+                .delete(session::sign_out),
+        )
         .route(
             "/groups",
             get(groups::list_groups).post(groups::create_group),
