@@ -29,18 +29,22 @@ export function undoManager (state: EditorState): Y.UndoManager | undefined {
   return yUndoPluginKey.getState(state)?.undoManager
 }
 
-/** Undoes one's last step; without `dispatch`, whether there is one. */
-export const undo: Command = (state, dispatch) => {
+/**
+ * Undoes one's last step; without `dispatch`, whether there is one. Not in a
+ * read-only editor: the UndoManager writes to the shared document directly,
+ * past the editor's read-only guard.
+ */
+export const undo: Command = (state, dispatch, view) => {
   const manager = undoManager(state)
-  if (manager === undefined || !manager.canUndo()) return false
+  if (manager === undefined || !manager.canUndo() || view?.editable === false) return false
   if (dispatch !== undefined) manager.undo()
   return true
 }
 
-/** Redoes the last undone step; without `dispatch`, whether there is one. */
-export const redo: Command = (state, dispatch) => {
+/** Redoes the last undone step; without `dispatch`, whether there is one (not when read-only). */
+export const redo: Command = (state, dispatch, view) => {
   const manager = undoManager(state)
-  if (manager === undefined || !manager.canRedo()) return false
+  if (manager === undefined || !manager.canRedo() || view?.editable === false) return false
   if (dispatch !== undefined) manager.redo()
   return true
 }

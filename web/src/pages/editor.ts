@@ -6,7 +6,7 @@ import { exportUrl, EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { authorColours, authorColoursEnabled } from '../editor/authorship'
 import { createEditor } from '../editor/view'
-import { loadProfile, tokenClaims, type Profile } from '../identity'
+import { loadProfile, storedToken, tokenClaims, type Profile } from '../identity'
 import { ApiError, fetchDocInfo } from '../insights/api'
 import { accessBadge, deleteItem, docAccess, groupLink, type DocAccess } from '../panels/access'
 import { chatPanel } from '../panels/chat'
@@ -149,12 +149,29 @@ export function renderEditor (id: string): void {
     askedAt = performance.now()
     fetchDocInfo(id).then(() => {}, endIfRefused)
   })
-  fetchDocInfo(id).then((info) => {
-    applyAccess(docAccess(info))
-  }, (err: unknown) => {
-    // 404: a new document, made on first connection.
-    endIfRefused(err)
-  })
+  const askAccess = (): void => {
+    fetchDocInfo(id).then((info) => {
+      applyAccess(docAccess(info))
+    }, (err: unknown) => {
+      endIfRefused(err)
+    })
+  }
+  if (storedToken() !== null) {
+    // A group's documents are made through the API, so they exist: ask at once.
+    askAccess()
+  } else {
+    // Without a token the document is outside groups, and anyone's to edit
+    // unless the server says otherwise. A new document has no metadata until
+    // its first change is stored (GET /docs/{id} would answer 404): ask only
+    // about one whose first sync brought content. A refused connection asks
+    // on its own (above).
+    const onSync = (synced: boolean): void => {
+      if (!synced) return
+      connection.provider.off('sync', onSync)
+      if (connection.doc.store.clients.size > 0) askAccess()
+    }
+    connection.provider.on('sync', onSync)
+  }
 
   replaceChildren(root,
     h('header', { class: 'editor-header' },
