@@ -125,6 +125,7 @@ pub fn app(state: AppState) -> Router {
         .route("/g/{g}", get(web::index))
         .route("/assets/app.js", get(web::app_js))
         .route("/assets/app.css", get(web::app_css))
+        .fallback(web::not_found)
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY))
         .layer(middleware::from_fn_with_state(bodies, guard::guard))
         .with_state(state)

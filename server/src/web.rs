@@ -31,6 +31,18 @@ pub async fn index() -> Response {
         .into_response()
 }
 
+/// Any other address: under `/api/` the API's JSON 404, elsewhere the app
+/// with status 404, which shows its own "Not found" page.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError::not_found(format!("no route {}", uri.path()))
+            .into_response();
+    }
+    let mut response = index().await;
+    *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    response
+}
+
 /// `/assets/app.js`.
 pub async fn app_js() -> Response {
     (
