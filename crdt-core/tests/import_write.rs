@@ -148,12 +148,9 @@ fn set_meta_sets_title_and_template() {
     assert_eq!(document.title().as_deref(), Some("Report <1>"));
     let template = |document: &Document| {
         use yrs::Map;
+        let meta = document.doc().get_or_insert_map(schema::META);
         let txn = document.doc().transact();
-        match document
-            .doc()
-            .get_or_insert_map(schema::META)
-            .get(&txn, "template")
-        {
+        match meta.get(&txn, "template") {
             Some(Out::Any(Any::String(s))) => Some(s.to_string()),
             other => panic!("meta.template is {other:?}"),
         }
