@@ -115,6 +115,20 @@ async fn a_closed_stderr_stops_neither_documents_nor_shutdown() {
     assert_eq!(server.terminate(), Some(0));
 }
 
+#[tokio::test]
+async fn a_frame_past_the_limit_is_refused_with_1009() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let url = server.ws("big", "");
+    // The default limit is 4 MiB; 5 MiB arrives over many TCP reads.
+    let mut big = Client::connect(&url).await;
+    big.send_raw(vec![0; 5 << 20]).await;
+    assert_eq!(big.wait_closed().await, Some(1009));
+    let mut fine = Client::connect(&url).await;
+    fine.insert(0, "still served").await;
+    assert!(fine.pump_until(std::time::Duration::from_secs(5), |c| c.text() == "still served").await);
+}
+
 /// Sends `head` (request line and headers, without the blank line) and
 /// `body` on a new connection; returns the connection.
 fn send(addr: &str, head: &str, body: &[u8]) -> std::net::TcpStream {
