@@ -52,6 +52,11 @@ fn session_crashers_pass_the_session_checks() {
     replay("session", harness::session);
 }
 
+#[test]
+fn import_sources_that_once_crashed_the_server_pass_the_import_checks() {
+    replay("import", harness::import);
+}
+
 fn decode(bytes: &[u8]) -> crdt_core::Result<DecodedUpdate> {
     DecodedUpdate::decode(Bytes::copy_from_slice(bytes))
 }

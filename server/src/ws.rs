@@ -56,11 +56,15 @@ pub async fn upgrade(
         app.metrics.refused_connections.inc();
     })?;
     let acks = params.acks.as_deref() == Some("1");
+    // The codec takes frames up to twice the limit, so that a frame somewhat
+    // past it is read whole and refused with 1009 and a closing handshake;
+    // cut off mid-frame, the peer would see only a reset (1006).
     let limit = app.config.max_message_bytes;
+    let codec_limit = limit.saturating_mul(2).max(limit.saturating_add(1 << 20));
     Ok(ws
         .read_buffer_size(4 * 1024)
-        .max_message_size(limit)
-        .max_frame_size(limit)
+        .max_message_size(codec_limit)
+        .max_frame_size(codec_limit)
         .on_upgrade(move |socket| connection(socket, app, doc, author, name, read_only, acks))
         .into_response())
 }
@@ -259,6 +263,10 @@ async fn read_loop(
             return;
         }
         match message {
+            Message::Binary(frame) if frame.len() > app.config.max_message_bytes => {
+                let _ = tx.try_send(Outbound::Close(close::TOO_BIG, "message too big".into()));
+                return;
+            }
             Message::Binary(frame) => {
                 if !handle.frame(conn, frame).await {
                     let _ = tx.try_send(Outbound::Close(

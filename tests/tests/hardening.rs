@@ -115,6 +115,24 @@ async fn a_closed_stderr_stops_neither_documents_nor_shutdown() {
     assert_eq!(server.terminate(), Some(0));
 }
 
+#[tokio::test]
+async fn a_frame_past_the_limit_is_refused_with_1009() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let url = server.ws("big", "");
+    // The default limit is 4 MiB; 5 MiB arrives over many TCP reads.
+    let mut big = Client::connect(&url).await;
+    big.send_raw(vec![0; 5 << 20]).await;
+    assert_eq!(big.wait_closed().await, Some(1009));
+    let mut fine = Client::connect(&url).await;
+    fine.insert(0, "still served").await;
+    assert!(
+        fine.pump_until(std::time::Duration::from_secs(5), |c| c.text()
+            == "still served")
+            .await
+    );
+}
+
 /// Sends `head` (request line and headers, without the blank line) and
 /// `body` on a new connection; returns the connection.
 fn send(addr: &str, head: &str, body: &[u8]) -> std::net::TcpStream {
@@ -438,4 +456,107 @@ async fn strangers_learn_nothing_and_tokens_have_one_spelling() {
     ]);
     assert_eq!(status, 200, "{body}");
     assert!(json(&body)["timeline"]["bucket_ms"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn roles_outside_groups_and_whose_tokens_a_teacher_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "admin-token-for-roles";
+    let server = Server::start(dir.path(), &["--private", "--admin-token", admin]);
+    let base = server.http();
+    let bearer = |token: &str| format!("Authorization: Bearer {token}");
+    let post = |token: &str, path: &str, body: &str| {
+        curl(&[
+            "-X",
+            "POST",
+            &format!("{base}/api/v1{path}"),
+            "-H",
+            &bearer(token),
+            "-H",
+            "content-type: application/json",
+            "-d",
+            body,
+        ])
+    };
+    let (status, body) = post(admin, "/groups", r#"{"name":"5A"}"#);
+    assert_eq!(status, 201, "{body}");
+    let group = json(&body)["id"].as_str().unwrap().to_owned();
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role) in [
+        ("T1", "teacher"),
+        ("T2", "teacher"),
+        ("Ed", "editor"),
+        ("Vi", "viewer"),
+    ] {
+        let (status, body) = post(
+            admin,
+            &format!("/groups/{group}/members"),
+            &format!(r#"{{"name":"{name}","role":"{role}"}}"#),
+        );
+        assert_eq!(status, 201, "{body}");
+        tokens.insert(name, json(&body)["token"].as_str().unwrap().to_owned());
+    }
+    // Outside groups on a private server: a viewer reads, others write.
+    let (status, body) = post(&tokens["Vi"], "/docs", r#"{"title":"mine"}"#);
+    assert_eq!(status, 403, "a viewer creates nothing: {body}");
+    let (status, body) = post(&tokens["Ed"], "/docs", r#"{"title":"open"}"#);
+    assert_eq!(status, 201, "{body}");
+    let open = json(&body)["id"].as_str().unwrap().to_owned();
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs/{open}/import?format=txt"),
+        "-H",
+        &bearer(&tokens["Vi"]),
+        "-H",
+        "content-type: text/plain",
+        "--data-binary",
+        "vandal",
+    ]);
+    assert_eq!(status, 403, "a viewer writes nothing: {body}");
+    let (status, body) = curl(&[
+        &format!("{base}/api/v1/docs/{open}"),
+        "-H",
+        &bearer(&tokens["Vi"]),
+    ]);
+    assert_eq!(status, 200, "a viewer reads: {body}");
+    // A teacher sees editors' and viewers' tokens and their own, not another teacher's.
+    let members = |token: &str| {
+        let (status, body) = curl(&[
+            &format!("{base}/api/v1/groups/{group}/members"),
+            "-H",
+            &bearer(token),
+        ]);
+        assert_eq!(status, 200, "{body}");
+        json(&body)["members"].as_array().unwrap().clone()
+    };
+    let seen = |list: &[Value], name: &str| {
+        list.iter().find(|m| m["name"] == name).unwrap()["token"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let by_teacher = members(&tokens["T1"]);
+    assert_eq!(by_teacher.len(), 4);
+    assert_eq!(
+        seen(&by_teacher, "T1").as_deref(),
+        Some(tokens["T1"].as_str())
+    );
+    assert_eq!(
+        seen(&by_teacher, "T2"),
+        None,
+        "another teacher's token stays hidden"
+    );
+    assert_eq!(
+        seen(&by_teacher, "Ed").as_deref(),
+        Some(tokens["Ed"].as_str())
+    );
+    assert_eq!(
+        seen(&by_teacher, "Vi").as_deref(),
+        Some(tokens["Vi"].as_str())
+    );
+    let by_admin = members(admin);
+    assert_eq!(
+        seen(&by_admin, "T2").as_deref(),
+        Some(tokens["T2"].as_str())
+    );
 }
