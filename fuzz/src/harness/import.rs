@@ -71,7 +71,10 @@ pub fn import(data: &[u8]) {
         }
         Err(e) => panic!("reading refused with something but depth: {e}"),
     };
-    assert!(depth(&imported.doc) <= MAX_DEPTH + 1, "the tree is deeper than the limit");
+    assert!(
+        depth(&imported.doc) <= MAX_DEPTH + 1,
+        "the tree is deeper than the limit"
+    );
     for (address, image) in addresses(&imported.doc) {
         assert!(schema::is_safe_url(&address, image), "kept {address:?}");
     }
@@ -80,9 +83,12 @@ pub fn import(data: &[u8]) {
         let start = import::text("before").expect("plain text reads");
         let update = import::replace_body(&document, &start.doc, 2).expect("writes");
         let decoded = DecodedUpdate::decode(Bytes::from(update)).expect("decodes");
-        document.apply(decoded, &Arc::from("first")).expect("applies");
+        document
+            .apply(decoded, &Arc::from("first"))
+            .expect("applies");
     }
-    let update = import::write_body(&document, &imported.doc, 3, mode).expect("an accepted body writes");
+    let update =
+        import::write_body(&document, &imported.doc, 3, mode).expect("an accepted body writes");
     let decoded = DecodedUpdate::decode(Bytes::from(update)).expect("the written update decodes");
     document
         .apply(decoded, &Arc::from("importer"))
