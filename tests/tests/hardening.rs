@@ -560,3 +560,94 @@ async fn roles_outside_groups_and_whose_tokens_a_teacher_sees() {
         Some(tokens["T2"].as_str())
     );
 }
+
+/// Opens a websocket by hand on `addr` for `doc`; returns the stream after
+/// the 101 answer, so that a test can write frames no client library sends.
+fn raw_websocket(addr: &str, doc: &str) -> std::net::TcpStream {
+    use std::io::Read as _;
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.write_all(
+        format!(
+            "GET /ws/{doc} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        tcp.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    tcp
+}
+
+/// Reads frames until a Close; its code.
+fn close_code(tcp: &mut std::net::TcpStream) -> Option<u16> {
+    use std::io::Read as _;
+    loop {
+        let mut header = [0u8; 2];
+        tcp.read_exact(&mut header).ok()?;
+        let len = match header[1] & 0x7f {
+            126 => {
+                let mut ext = [0u8; 2];
+                tcp.read_exact(&mut ext).ok()?;
+                u64::from(u16::from_be_bytes(ext))
+            }
+            127 => {
+                let mut ext = [0u8; 8];
+                tcp.read_exact(&mut ext).ok()?;
+                u64::from_be_bytes(ext)
+            }
+            n => u64::from(n),
+        };
+        let mut payload = vec![0u8; len as usize];
+        tcp.read_exact(&mut payload).ok()?;
+        if header[0] & 0x0f == 0x8 {
+            return (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_kind_of_bad_frame_gets_its_own_close_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let mask = [1u8, 2, 3, 4];
+    let masked = |first: u8, payload: &[u8]| {
+        let mut frame = vec![first, 0x80 | payload.len() as u8];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        frame
+    };
+    let cases: [(&str, Vec<u8>, u16); 4] = [
+        // A client frame without a mask breaks the protocol.
+        ("unmasked", vec![0x82, 0x01, 0x00], 1002),
+        // An opcode the protocol does not define.
+        ("reserved opcode", masked(0x83, &[0]), 1002),
+        // A text frame that is not UTF-8.
+        ("invalid text", masked(0x81, &[0xff, 0xfe]), 1007),
+        // A text frame: the protocol is binary.
+        ("text", masked(0x81, b"hello"), 1003),
+    ];
+    for (name, frame, expected) in cases {
+        let mut tcp = raw_websocket(&server.addr, "frames");
+        tcp.write_all(&frame).unwrap();
+        assert_eq!(close_code(&mut tcp), Some(expected), "{name}");
+    }
+    let mut fine = Client::connect(&server.ws("frames", "")).await;
+    fine.insert(0, "still served").await;
+    assert!(
+        fine.pump_until(std::time::Duration::from_secs(5), |c| c.text()
+            == "still served")
+            .await
+    );
+}
