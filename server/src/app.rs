@@ -19,7 +19,7 @@ use crate::identity::Identity;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::throttle::SharedBuckets;
-use crate::{api, groups, insights, openapi, web, ws};
+use crate::{api, groups, insights, openapi, session, web, ws};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -44,6 +44,9 @@ pub struct AppState {
     pub author_rates: Arc<SharedBuckets>,
     /// Message-rate buckets shared by the connections from one address.
     pub ip_rates: Arc<SharedBuckets>,
+    /// Imports converting at once: half the cores, at least one, so that
+    /// large imports leave the other cores to the documents' tasks.
+    pub imports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -72,10 +75,12 @@ impl AppState {
             config.body_memory_bytes,
             config.public_url.as_deref(),
         );
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Self {
             author_rates: Arc::new(SharedBuckets::new(config.max_messages_per_sec_per_author)),
             ip_rates: Arc::new(SharedBuckets::new(config.max_messages_per_sec_per_ip)),
             bodies,
+            imports: Arc::new(tokio::sync::Semaphore::new((cores / 2).max(1))),
             config: Arc::new(config),
             store,
             registry,
@@ -99,6 +104,12 @@ pub fn app(state: AppState) -> Router {
         .route("/docs/{id}/history", get(insights::history))
         .route("/templates", get(api::list_templates))
         .route(
+            "/session",
+            get(session::current)
+                .post(session::sign_in)
+                .delete(session::sign_out),
+        )
+        .route(
             "/groups",
             get(groups::list_groups).post(groups::create_group),
         )
@@ -121,6 +132,7 @@ pub fn app(state: AppState) -> Router {
         .route("/g/{g}", get(web::index))
         .route("/assets/app.js", get(web::app_js))
         .route("/assets/app.css", get(web::app_css))
+        .fallback(web::not_found)
         .layer(DefaultBodyLimit::max(MAX_IMPORT_BODY))
         .layer(middleware::from_fn_with_state(bodies, guard::guard))
         .with_state(state)

@@ -49,7 +49,7 @@ pub fn member_token(app: &AppState, member: &str, group: &str, role: Role, expir
 }
 
 /// Why a credential was refused.
-fn unauthorized(reason: &str) -> ApiError {
+pub(crate) fn unauthorized(reason: &str) -> ApiError {
     ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "unauthorized", reason)
 }
 
@@ -84,7 +84,7 @@ pub async fn verify(app: &AppState, token: &str) -> Result<Principal, ApiError> 
     let expires: u64 = expires
         .parse()
         .map_err(|_| unauthorized("malformed token"))?;
-    if expires != 0 && expires * 1000 <= now_ms() {
+    if expires != 0 && expires.saturating_mul(1000) <= now_ms() {
         return Err(unauthorized("token expired"));
     }
     let record = groups::member(app, group, member)
@@ -99,7 +99,8 @@ pub async fn verify(app: &AppState, token: &str) -> Result<Principal, ApiError> 
     }))
 }
 
-/// The token of a request: `Authorization: Bearer`, else `?token=`.
+/// The token of a request: `Authorization: Bearer`, else `?token=`, else
+/// the browser's session cookie.
 pub fn token_of(headers: &HeaderMap, query_token: Option<&str>) -> Option<String> {
     headers
         .get(axum::http::header::AUTHORIZATION)
@@ -107,6 +108,7 @@ pub fn token_of(headers: &HeaderMap, query_token: Option<&str>) -> Option<String
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned())
         .or_else(|| query_token.map(str::to_owned))
+        .or_else(|| crate::session::cookie_token(headers))
 }
 
 /// The caller of a request; a present but invalid token is an error, never
@@ -144,6 +146,9 @@ impl Principal {
                 Role::Viewer => Access::Read,
             }),
             (Principal::Member(_), Some(_)) => None,
+            // Outside groups a member writes as anyone may, except that on a
+            // private server a viewer stays a reader there too.
+            (Principal::Member(m), None) if private && m.role == Role::Viewer => Some(Access::Read),
             (Principal::Member(_), None) => Some(Access::Edit),
             (Principal::Anonymous, Some(_)) => None,
             (Principal::Anonymous, None) => (!private).then_some(Access::Edit),

@@ -35,6 +35,11 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// The message for the client.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// 500 or 503: the server failed.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)

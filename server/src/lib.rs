@@ -17,6 +17,8 @@
 //! - [`insights`]: contributions per author, the revision history, authorship colours.
 //! - [`identity`]: author ids from author secrets; the server's HMAC key.
 //! - [`auth`]: the admin token, member tokens, roles and what they may do.
+//! - [`session`]: a browser's token in an HttpOnly cookie.
+//! - [`guard`]: origin checks and the size, time and memory of request bodies.
 //! - [`groups`]: groups and members, the integration API.
 //! - [`web`]: the embedded web client.
 //! - [`metrics`], [`error`], [`ids`]: Prometheus metrics, HTTP errors, document ids.
@@ -39,6 +41,7 @@ pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod service;
+pub mod session;
 pub mod store;
 pub mod throttle;
 pub mod web;

@@ -227,6 +227,12 @@ pub async fn import(
 ) -> Result<(u64, Vec<String>), ApiError> {
     stored_meta(app, id).await?;
     let snapshot = app.registry.read(id).await.map_err(ApiError::internal)?;
+    // Conversion is CPU work: off the runtime's workers, a bounded few at once.
+    let _permit = app
+        .imports
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let (update, degraded) = tokio::task::spawn_blocking(move || {
         let imported = format.read(&body)?;
         let document = Document::from_checkpoint(&snapshot.state, Default::default())?;

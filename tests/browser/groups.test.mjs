@@ -45,7 +45,12 @@ test('the teacher\'s link shows the group, its members and documents; the teache
   assert.match(teacher.link, new RegExp(`^/g/${group.id}\\?token=q1\\.`))
   const page = teacherPage = await signIn(teacher)
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar')
-  assert.equal(await page.evaluate(() => window.localStorage.getItem('quire.token')), teacher.token)
+  assert.equal(await page.evaluate(() => window.localStorage.getItem('quire.token')), null, 'no script-readable copy')
+  assert.ok(!(await page.evaluate(() => document.cookie)).includes(teacher.token), 'the cookie is out of reach of script')
+  const cookie = (await page.context().cookies()).find((c) => c.name === 'quire_session')
+  assert.equal(cookie?.value, teacher.token)
+  assert.equal(cookie?.httpOnly, true)
+  assert.equal(cookie?.sameSite, 'Strict')
   assert.equal(await page.locator('h1').textContent(), 'Class 4B')
   assert.equal(await page.locator('[data-testid="group-role"]').textContent(), 'Teacher')
   await page.locator('.group-docs a', { hasText: 'Handout' }).waitFor()
@@ -208,9 +213,9 @@ test('a removed viewer is told so; a document the teacher deletes stays deleted 
 })
 
 test('without a token the group page says how to sign in', async () => {
-  const page = await session.open(`/g/${group.id}`)
-  page.expectedErrors.push(/401/)
+  const page = await session.open(`/g/${group.id}`, { expectedErrors: [/401/] })
   await page.locator('[role="alert"]', { hasText: 'not signed in' }).waitFor()
+  await eventually(() => assert.ok(page.expectedSeen.some((text) => /401/.test(text)), 'the refused request was logged'))
 })
 
 test('no page logged an error', () => {

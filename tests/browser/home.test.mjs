@@ -44,11 +44,23 @@ test('create a document from the home page, then find it among recent ones', asy
   }
 })
 
-test('a token in the address is kept and removed from the address bar', async () => {
-  const page = await session.open('/?token=abc123')
+test('a token in the address leaves the address bar and is never kept where script can read it', async () => {
+  const page = await session.open('/?token=abc123', { expectedErrors: [/status of 401/] })
   await page.locator('#new-title').waitFor()
   assert.equal(new URL(page.url()).search, '')
-  assert.equal(await page.evaluate(() => window.localStorage.getItem('quire.token')), 'abc123')
+  assert.equal(await page.evaluate(() => window.localStorage.getItem('quire.token')), null)
+  assert.equal(await page.evaluate(() => document.cookie), '')
+  // The server refused the unknown token: no session cookie was set.
+  assert.deepEqual((await page.context().cookies()).filter((c) => c.name === 'quire_session'), [])
+})
+
+test('the app pages carry a strict Content-Security-Policy', async () => {
+  const response = await fetch(`${session.server.url}/`)
+  const csp = response.headers.get('content-security-policy') ?? ''
+  assert.match(csp, /script-src 'self'(;|$)/)
+  assert.match(csp, /object-src 'none'/)
+  assert.match(csp, /frame-ancestors 'none'/)
+  assert.doesNotMatch(csp, /unsafe-eval/)
 })
 
 test('no page logged an error', () => {

@@ -102,7 +102,8 @@ export async function openPage (browser, url, { name, token, viewport, expectedE
     await context.addInitScript((n) => { window.localStorage.setItem('quire.name', n) }, name)
   }
   if (token !== undefined) {
-    await context.addInitScript((t) => { window.localStorage.setItem('quire.token', t) }, token)
+    // Signed in as the server signs a browser in: an HttpOnly session cookie.
+    await context.addCookies([{ name: 'quire_session', value: token, url: new URL(url).origin, httpOnly: true, sameSite: 'Strict' }])
   }
   if (ASSETS !== null) {
     await context.route(/\/assets\/app\.(js|css)$/, async (route) => {

@@ -47,13 +47,16 @@ test('a document address the app does not know shows Not found', async () => {
   await page.screenshot({ path: await screenshotPath('not-found') })
 })
 
-test('an unknown address shows Not found, not a blank page', {
-  todo: 'the server answers unknown paths with an empty 404; it needs a fallback that serves the app with status 404'
-}, async () => {
-  for (const path of ['/no/such/page', '/d/abc/extra', '/g/class/']) {
+test('an unknown address shows Not found, not a blank page', async () => {
+  for (const path of ['/no/such/page', '/d/abc/extra', '/settings']) {
     const page = await session.open(path, { expectedErrors: [/status of 404/] })
     await page.locator('h1', { hasText: 'Not found' }).waitFor({ timeout: 5000 })
+    assert.equal(await page.title(), 'Not found · Quire')
   }
+  // Under /api/ an unknown address is the API's JSON error.
+  const response = await fetch(`${session.server.url}/api/v1/nothing-here`)
+  assert.equal(response.status, 404)
+  assert.equal((await response.json()).error, 'not_found')
 })
 
 test('no page logged an error', () => {

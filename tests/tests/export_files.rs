@@ -57,6 +57,8 @@ fn import(base: &str, id: &str, markdown: &str) {
         "-X",
         "POST",
         &format!("{base}/api/v1/docs/{id}/import?format=md"),
+        "-H",
+        "content-type: text/markdown",
         "--data-binary",
         markdown,
     ]);

@@ -1,5 +1,5 @@
 /** Calls to the server's JSON API under /api/v1. */
-import { authorSecret, storedToken } from './identity'
+import { authorSecret } from './identity'
 
 /** Document templates offered on the home page; `blank` sends none. */
 export const TEMPLATES: ReadonlyArray<{ value: string, label: string }> = [
@@ -19,10 +19,8 @@ export interface CreatedDoc {
 export const DOC_ID = /^[A-Za-z0-9_-]{1,64}$/
 
 function headers (): Record<string, string> {
-  const result: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' }
-  const token = storedToken()
-  if (token !== null) result.Authorization = `Bearer ${token}`
-  return result
+  // The sign-in travels in the session cookie, which no script can read.
+  return { 'Content-Type': 'application/json', Accept: 'application/json' }
 }
 
 /** An answer that was not 2xx, with the server's message and the status. */
@@ -42,7 +40,7 @@ async function errorMessage (response: Response): Promise<string> {
 }
 
 /**
- * Sends a request with the stored token and a JSON body (if any); resolves to
+ * Sends a request with the session cookie and a JSON body (if any); resolves to
  * the response when it is 2xx, else throws a RequestError with the server's message.
  */
 export async function request (method: string, path: string, body?: unknown): Promise<Response> {
@@ -83,14 +81,9 @@ export const EXPORT_FORMATS: ReadonlyArray<{ ext: string, label: string }> = [
   { ext: 'pdf', label: 'PDF' }
 ]
 
-/**
- * The download address of a document in one export format. A link cannot
- * send a header, so it carries the group token (if any) in the query.
- */
+/** The download address of a document in one export format (the session cookie signs it in). */
 export function exportUrl (id: string, ext: string): string {
-  const token = storedToken()
-  const query = token === null ? '' : `?token=${encodeURIComponent(token)}`
-  return `/api/v1/docs/${encodeURIComponent(id)}/export/${ext}${query}`
+  return `/api/v1/docs/${encodeURIComponent(id)}/export/${ext}`
 }
 
 /** Deletes a document (a teacher of its group, or the admin). */

@@ -1,14 +1,17 @@
 /**
  * Who this browser is: the author secret that the server maps to a stable
- * author id, the display name and colour shown to others, and an optional
- * group token taken from a shared link.
+ * author id, the display name and colour shown to others, and the group
+ * sign-in taken from a shared link (kept by the server in a cookie).
  */
-import { load, store } from './storage'
+import { load, loadJson, remove, store } from './storage'
 
 const AUTHOR_KEY = 'quire.author'
 const NAME_KEY = 'quire.name'
 const COLOR_KEY = 'quire.color'
+/** Where an older version kept the token itself; read once, then removed. */
 const TOKEN_KEY = 'quire.token'
+/** Who the session signs in (never the token). */
+const CLAIMS_KEY = 'quire.session'
 
 const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
@@ -81,49 +84,86 @@ export function saveProfile (profile: Profile): Profile {
   return next
 }
 
-/**
- * Moves a `?token=` from the address bar into storage, so that it is neither
- * bookmarked nor shared by accident, and returns the stored token if any.
- */
-export function captureToken (): string | null {
-  const url = new URL(window.location.href)
-  const token = url.searchParams.get('token')
-  if (token !== null && token !== '') {
-    store(TOKEN_KEY, token)
-    url.searchParams.delete('token')
-    window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash)
-  }
-  return storedToken()
-}
-
-/** The group token kept by this browser, if any. */
-export function storedToken (): string | null {
-  const token = load(TOKEN_KEY)
-  return token === null || token === '' ? null : token
-}
-
-/** What a member token says about its holder (not verified: the server does that). */
+/** Who this browser's session signs in, as the server said when it began. */
 export interface TokenClaims {
   member: string
   group: string
   role: 'teacher' | 'editor' | 'viewer'
+  name: string
+}
+
+/** The answer of `/api/v1/session`. */
+export interface SessionAnswer {
+  signed_in?: boolean
+  member?: string
+  group?: string
+  role?: string
+  name?: string
+}
+
+export function sessionClaims (answer: SessionAnswer): TokenClaims | null {
+  const { member, group, role, name } = answer
+  if (typeof member !== 'string' || typeof group !== 'string') return null
+  if (role !== 'teacher' && role !== 'editor' && role !== 'viewer') return null
+  return { member, group, role, name: typeof name === 'string' ? name : member }
 }
 
 /**
- * Reads the claims of a member token `q1.MEMBER.GROUP.ROLE.EXPIRY.MAC`, or
- * null for anything else (the admin token, a malformed one). Only for what
- * the page shows before the server answers; the server decides access.
+ * Hands a `?token=` from the address bar (or a token an older version of
+ * this page kept in storage) to the server, which keeps it in an HttpOnly
+ * cookie that no script can read; the address bar and storage keep only
+ * who it signs in. Resolves once the session is settled.
  */
-export function tokenClaims (token: string | null = storedToken()): TokenClaims | null {
-  if (token === null) return null
-  const parts = token.split('.')
-  if (parts.length !== 6 || parts[0] !== 'q1') return null
-  const role = parts[3]
-  if (role !== 'teacher' && role !== 'editor' && role !== 'viewer') return null
-  return { member: parts[1], group: parts[2], role }
+export async function captureToken (): Promise<void> {
+  const url = new URL(window.location.href)
+  const fromLink = url.searchParams.get('token')
+  if (fromLink !== null) {
+    url.searchParams.delete('token')
+    window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash)
+  }
+  const legacy = load(TOKEN_KEY)
+  const token = fromLink !== null && fromLink !== '' ? fromLink : legacy
+  if (legacy !== null) remove(TOKEN_KEY)
+  const signIn = token !== null && token !== ''
+  try {
+    // With a new token, sign in with it; else ask who the cookie signs in.
+    const response = await fetch('/api/v1/session', signIn
+      ? {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ token }),
+          cache: 'no-store'
+        }
+      : { cache: 'no-store' })
+    const answer = response.ok ? await response.json() as SessionAnswer : {}
+    if (answer.signed_in === true) {
+      store(CLAIMS_KEY, JSON.stringify(answer))
+    } else {
+      remove(CLAIMS_KEY)
+    }
+  } catch {
+    // Offline: what the page knew of the session stays as it was.
+  }
 }
 
-/** Forgets the group token, for signing out of a group. */
-export function forgetToken (): void {
-  store(TOKEN_KEY, '')
+/** Whether this browser holds a sign-in (a member's or the admin's). */
+export function signedIn (): boolean {
+  return load(CLAIMS_KEY) !== null
+}
+
+/**
+ * Who this browser is signed in as, or null (signed out, or the admin).
+ * Only for what the page shows before the server answers; the server
+ * decides access from the cookie.
+ */
+export function tokenClaims (): TokenClaims | null {
+  return sessionClaims(loadJson<SessionAnswer>(CLAIMS_KEY, {}))
+}
+
+/** Signs this browser out: the server drops the cookie. */
+export async function forgetToken (): Promise<void> {
+  remove(CLAIMS_KEY)
+  try {
+    await fetch('/api/v1/session', { method: 'DELETE', cache: 'no-store' })
+  } catch {}
 }

@@ -34,8 +34,8 @@ function renderNotFound (): void {
       h('a', { href: '/' }, 'Go to the home page')))
 }
 
-function start (): void {
-  captureToken()
+async function start (): Promise<void> {
+  await captureToken()
   const target = route(window.location.pathname)
   switch (target.page) {
     case 'home': renderHome(); break
@@ -47,4 +47,4 @@ function start (): void {
   }
 }
 
-start()
+void start()

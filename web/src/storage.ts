@@ -21,6 +21,15 @@ export function store (key: string, value: string): void {
   }
 }
 
+/** Removes a key; silently does nothing when storage is unavailable. */
+export function remove (key: string): void {
+  try {
+    window.localStorage.removeItem(key)
+  } catch {
+    // Storage is disabled: there is nothing to remove.
+  }
+}
+
 /** Reads and parses JSON, falling back to `fallback` on any problem. */
 export function loadJson<T> (key: string, fallback: T): T {
   const raw = load(key)

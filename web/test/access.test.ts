@@ -1,20 +1,21 @@
-// Pure parts of groups and import: reading a member token's claims, the
+// Pure parts of groups and import: reading who a session signs in, the
 // role badge's text, when a closed connection is final, and an imported
 // file's format and title.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { tokenClaims } from '../src/identity'
+import { sessionClaims } from '../src/identity'
 import { accessLabel, docAccess } from '../src/panels/access'
 import { importFormatOf, titleFromFileName } from '../src/panels/import'
 import { shouldReconnect } from '../src/sync/connection'
 
-test('a member token\'s claims are read; anything else is none', () => {
-  assert.deepEqual(tokenClaims('q1.m1.g1.viewer.0.abcdef'), { member: 'm1', group: 'g1', role: 'viewer' })
-  assert.deepEqual(tokenClaims('q1.m2.g-2.teacher.1900000000.00ff'), { member: 'm2', group: 'g-2', role: 'teacher' })
-  for (const token of ['admin-secret', 'q1.m.g.owner.0.ab', 'q2.m.g.viewer.0.ab', 'q1.m.g.viewer.0', '']) {
-    assert.equal(tokenClaims(token), null, token)
+test('the session answer is read as claims; the admin and anything else are none', () => {
+  assert.deepEqual(sessionClaims({ member: 'm1', group: 'g1', role: 'viewer', name: 'Ann' }),
+    { member: 'm1', group: 'g1', role: 'viewer', name: 'Ann' })
+  assert.deepEqual(sessionClaims({ member: 'm2', group: 'g-2', role: 'teacher' }),
+    { member: 'm2', group: 'g-2', role: 'teacher', name: 'm2' })
+  for (const answer of [{ role: 'admin', name: 'Admin' }, { member: 'm', group: 'g', role: 'owner' }, { member: 'm', role: 'viewer' }, {}]) {
+    assert.equal(sessionClaims(answer), null, JSON.stringify(answer))
   }
-  assert.equal(tokenClaims(null), null)
 })
 
 test('the badge says Read-only for viewers and the role in a group, nothing outside groups', () => {

@@ -3,7 +3,6 @@
  * per author, the revision history, document metadata and the
  * author-coloured HTML export.
  */
-import { storedToken } from '../identity'
 
 /** Characters present per author in one top-level section. */
 export interface SectionPresent {
@@ -106,10 +105,7 @@ function base (id: string): string {
 }
 
 async function get (path: string, signal?: AbortSignal): Promise<Response> {
-  const headers: Record<string, string> = {}
-  const token = storedToken()
-  if (token !== null) headers.Authorization = `Bearer ${token}`
-  const response = await fetch(path, { headers, signal, cache: 'no-store' })
+  const response = await fetch(path, { signal, cache: 'no-store' })
   if (!response.ok) {
     let message = `${response.status} ${response.statusText}`
     try {
@@ -141,16 +137,13 @@ export async function fetchHistoryPage (id: string, from: number, limit: number,
 
 /**
  * The address of an export; with `rev`, of that revision; with `authorship`,
- * HTML coloured by author with a legend; with `link`, for an `<a href>`,
- * which carries the group token (if any) in the query.
+ * HTML coloured by author with a legend; `link` is kept for callers that
+ * build an `<a href>` (the session cookie signs both in).
  */
 export function exportAddress (id: string, ext: string, options: { rev?: number, authorship?: boolean, link?: boolean } = {}): string {
   const params = new URLSearchParams()
   if (options.rev !== undefined) params.set('rev', String(options.rev))
   if (options.authorship === true) params.set('authorship', '1')
-  // A download link cannot send a header: it carries the group token instead.
-  const token = options.link === true ? storedToken() : null
-  if (token !== null) params.set('token', token)
   const query = params.toString()
   return `${base(id)}/export/${ext}${query === '' ? '' : `?${query}`}`
 }

@@ -6,7 +6,7 @@ import { exportUrl, EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { authorColours, authorColoursEnabled } from '../editor/authorship'
 import { createEditor } from '../editor/view'
-import { loadProfile, storedToken, tokenClaims, type Profile } from '../identity'
+import { loadProfile, signedIn, tokenClaims, type Profile } from '../identity'
 import { ApiError, fetchDocInfo } from '../insights/api'
 import { accessBadge, deleteItem, docAccess, groupLink, type DocAccess } from '../panels/access'
 import { chatPanel } from '../panels/chat'
@@ -156,8 +156,8 @@ export function renderEditor (id: string): void {
       endIfRefused(err)
     })
   }
-  if (storedToken() !== null) {
-    // A group's documents are made through the API, so they exist: ask at once.
+  if (signedIn()) {
+    // A signed-in member's documents are made through the API, so they exist: ask at once.
     askAccess()
   } else {
     // Without a token the document is outside groups, and anyone's to edit

@@ -8,7 +8,7 @@ import { h, pageRoot, replaceChildren } from '../dom'
 import { fetchGroupDocs, type GroupDocs } from '../groups/api'
 import { createDocForm, docsSection } from '../groups/docs'
 import { membersSection } from '../groups/members'
-import { forgetToken, storedToken } from '../identity'
+import { forgetToken, signedIn } from '../identity'
 
 const ROLE_LABELS: Record<GroupDocs['role'], string> = {
   teacher: 'Teacher',
@@ -21,7 +21,7 @@ const ROLE_LABELS: Record<GroupDocs['role'], string> = {
 function failure (err: unknown): string {
   if (err instanceof RequestError) {
     if (err.status === 401) {
-      return storedToken() === null
+      return !signedIn()
         ? 'You are not signed in to this group. Open the sign-in link you were given.'
         : `Your sign-in does not work (${err.message}). Ask your teacher for a new link.`
     }
@@ -38,7 +38,7 @@ function signOutButton (): HTMLElement {
     class: 'sign-out',
     'aria-label': 'Sign out of this group',
     title: 'Forget this browser\'s group sign-in',
-    onclick: () => { forgetToken(); window.location.assign('/') }
+    onclick: () => { void forgetToken().then(() => window.location.assign('/')) }
   }, 'Sign out')
 }
 
@@ -52,7 +52,7 @@ export function renderGroup (group: string): void {
   replaceChildren(root,
     h('header', { class: 'group-header' },
       h('a', { href: '/', class: 'home-link', 'aria-label': 'Quire home' }, 'Quire'),
-      heading, role, storedToken() === null ? null : signOutButton()),
+      heading, role, signedIn() ? signOutButton() : null),
     main)
 
   fetchGroupDocs(group).then((info) => {

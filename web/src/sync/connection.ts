@@ -2,7 +2,7 @@
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
-import { authorSecret, storedToken, type Profile } from '../identity'
+import { authorSecret, type Profile } from '../identity'
 import { SaveTracker } from './saved'
 
 /** The shared parts of an open document. */
@@ -43,12 +43,12 @@ export function websocketBase (): string {
   return `${scheme}://${window.location.host}/ws`
 }
 
-/** The query parameters a connection sends: identity, token and `acks=1`. */
+/**
+ * The query parameters a connection sends: identity and `acks=1` (a group
+ * sign-in travels in the session cookie).
+ */
 export function connectionParams (profile: Profile): Record<string, string> {
-  const params: Record<string, string> = { author: authorSecret(), name: profile.name, acks: '1' }
-  const token = storedToken()
-  if (token !== null) params.token = token
-  return params
+  return { author: authorSecret(), name: profile.name, acks: '1' }
 }
 
 /**
