@@ -85,9 +85,17 @@ async fn admit(
         ));
     }
     let principal = auth::principal(app, headers, params.token.as_deref()).await?;
-    let group = app.store.get_meta(doc).await?.and_then(|m| m.group);
+    let meta = app.store.get_meta(doc).await?;
+    let group = meta.as_ref().and_then(|m| m.group.clone());
     let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;
     service::ensure_not_deleted(app, doc).await?;
+    // Only an open server's strangers make documents by opening an address,
+    // as in Etherpad. A member's or the admin's documents are made through
+    // the API, so an unknown id is a mistyped one: it must not become an
+    // empty document outside every group.
+    if meta.is_none() && principal != Principal::Anonymous {
+        return Err(ApiError::not_found(format!("no document {doc}")));
+    }
     let read_only = access < Access::Edit;
     let name = params.name.as_deref().and_then(clean_name);
     Ok(match principal {
