@@ -114,7 +114,8 @@ async function importFile (file: File, format: ImportFormat, group?: string): Pr
   const text = await file.text()
   const doc = await createDocument(titleFromFileName(file.name), 'blank', group)
   try {
-    const result = await importDocument(doc.id, format, text)
+    // The file is the new document's starting text: nobody's share, as a template's.
+    const result = await importDocument(doc.id, format, text, true)
     return { id: doc.id, degraded: result.degraded }
   } catch (err) {
     throw new Error(`the document was created (/d/${doc.id}) but the import failed: ${messageOf(err)}`)
