@@ -263,6 +263,7 @@ const SCAN_CHUNK: u64 = 1000;
 /// history slider: the document as that session left it.
 async fn session_steps(app: &AppState, id: &str, meta: &DocMeta) -> Result<Json<Value>, ApiError> {
     let mut grouper = SessionGrouper::default();
+    let mut revisions = meta.revisions;
     let mut from = 1;
     loop {
         let entries = app.store.log_range(id, from, from + SCAN_CHUNK - 1).await?;
@@ -272,6 +273,7 @@ async fn session_steps(app: &AppState, id: &str, meta: &DocMeta) -> Result<Json<
         for e in &entries {
             grouper.push(e.seq, e.ts, &e.author, e.applied);
         }
+        revisions = revisions.max(last);
         from = last + 1;
     }
     let steps: Vec<Value> = grouper
@@ -295,7 +297,7 @@ async fn session_steps(app: &AppState, id: &str, meta: &DocMeta) -> Result<Json<
         .collect();
     Ok(Json(json!({
         "id": id,
-        "revisions": meta.revisions,
+        "revisions": revisions,
         "session_pause_ms": SESSION_PAUSE_MS,
         "steps": steps,
     })))

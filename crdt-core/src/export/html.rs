@@ -102,7 +102,11 @@ fn legend(authorship: &Authorship, out: &mut String) {
         .map(|i| counts[i])
         .sum();
     let all: usize = counts.iter().sum();
-    out.push_str("<aside class=\"legend\">\n<h2>Authors</h2>\n<ul>\n");
+    out.push_str("<aside class=\"legend\">\n<h2>Authors</h2>\n");
+    let members = (0..counts.len()).any(|i| !is_starting(i));
+    if members {
+        out.push_str("<ul>\n");
+    }
     for (i, author) in authorship.authors.iter().enumerate() {
         if is_starting(i) {
             continue;
@@ -114,7 +118,9 @@ fn legend(authorship: &Authorship, out: &mut String) {
             escape(&author.name)
         );
     }
-    out.push_str("</ul>\n");
+    if members {
+        out.push_str("</ul>\n");
+    }
     let starting: Vec<usize> = (0..counts.len()).filter(|&i| is_starting(i)).collect();
     if !starting.is_empty() {
         let chars: usize = starting.iter().map(|&i| counts[i]).sum();

@@ -14,7 +14,7 @@ import { RevisionLog } from '../history/revisions'
 import {
   exportAddress, fetchAuthoredHtml, fetchDocInfo, fetchHistorySteps, refusal, type DocInfo, type HistoryItem, type HistoryStep
 } from '../insights/api'
-import { formatCount, swatch, timeElement } from '../insights/format'
+import { formatCount, formatTime, swatch, timeElement } from '../insights/format'
 import { authoredFrame } from '../panels/authored-frame'
 import { docPath } from './home'
 
@@ -47,7 +47,7 @@ function describeStep (step: HistoryStep): HTMLElement[] {
   const who = step.starting
     ? h('span', { class: 'change-author', 'data-testid': 'change-author' }, swatch('#9e9e9e'), 'Starting text')
     : h('span', { class: 'change-author', 'data-testid': 'change-author' }, swatch(step.color), step.name)
-  const span = step.start === step.ts ? [timeElement(step.ts)] : [timeElement(step.start), '–', timeElement(step.ts)]
+  const span = formatTime(step.start) === formatTime(step.ts) ? [timeElement(step.ts)] : [timeElement(step.start), '–', timeElement(step.ts)]
   return [
     who,
     h('span', { class: 'change-time' }, ...span),
@@ -175,10 +175,11 @@ export function renderHistory (id: string): void {
       document.title = `History: ${name} · Quire`
       insightsLink.hidden = !mayInspect(info)
       revisions = info.revisions
+      // Asked again until the stored history has caught up with the document.
       if (!fine.checked && stepsFor !== revisions) {
         const answer = await fetchHistorySteps(id)
         steps = answer.steps
-        stepsFor = revisions
+        stepsFor = answer.revisions
       }
       if (player === null) {
         const wanted = revisionFromAddress(window.location.search) ?? revisions
