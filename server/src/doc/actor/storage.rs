@@ -319,12 +319,20 @@ impl Actor {
     /// A checkpoint rewrites the whole state, so it waits until the log
     /// since the last one is at least that size: its cost stays a constant
     /// share of what is logged, however large the document, and a load
-    /// replays at most about a state's worth of log.
+    /// replays at most about a state's worth of log. By bytes, too: after
+    /// `--checkpoint-bytes` of log, or the state's size if larger (up to a
+    /// quarter of `--max-doc-bytes`, which counts the log since the last
+    /// checkpoint), so that a large document is not rewritten whole for
+    /// every few megabytes logged.
     async fn checkpoint_if_due(&mut self) {
         let since = self.next_seq - 1 - self.checkpoint_seq;
         let amortized = self.bytes_since_checkpoint >= self.meta.size;
+        let by_bytes = self
+            .context
+            .checkpoint_bytes
+            .max(self.meta.size.min(self.context.max_doc_bytes / 4));
         if (since >= self.context.checkpoint_entries && amortized)
-            || self.bytes_since_checkpoint >= self.context.checkpoint_bytes
+            || self.bytes_since_checkpoint >= by_bytes
         {
             self.checkpoint().await;
         }
