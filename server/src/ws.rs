@@ -91,19 +91,20 @@ async fn admit(
     let group = meta.as_ref().and_then(|m| m.group.clone());
     let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;
     service::ensure_not_deleted(app, doc).await?;
-    // Opening an id that is neither stored nor loaded creates a document.
-    if meta.is_none() && !app.registry.is_loaded(doc) {
-        crate::throttle::admit_creation(app, &principal, headers, peer)?;
-    }
     let read_only = access < Access::Edit;
     let name = params.name.as_deref().and_then(clean_name);
-    Ok(match principal {
+    let creates = meta.is_none() && !app.registry.is_loaded(doc);
+    let admitted = match &principal {
         Principal::Member(m) => (
             Arc::from(groups::author_of_member(&m.member)),
-            Some(m.name),
+            Some(m.name.clone()),
             read_only,
         ),
-        Principal::Admin => (Arc::from("admin"), name.or(Some("Admin".into())), read_only),
+        Principal::Admin => (
+            Arc::from("admin"),
+            name.clone().or(Some("Admin".into())),
+            read_only,
+        ),
         Principal::Anonymous => {
             let author = match &params.author {
                 Some(secret) => app
@@ -114,7 +115,12 @@ async fn admit(
             };
             (author, name, read_only)
         }
-    })
+    };
+    // Opening an id that is neither stored nor loaded creates a document.
+    if creates {
+        crate::throttle::admit_creation(app, &principal, headers, peer)?;
+    }
+    Ok(admitted)
 }
 
 /// A display name: trimmed, without control characters, at most 64 characters.
