@@ -2,7 +2,7 @@
 # Fuzzes crdt-core for a bounded time: scripts/fuzz.sh [SECONDS] [TARGET...]
 #
 # SECONDS (default 60) is the fuzzing time in total, split evenly across the
-# targets (default: codec update session; see fuzz/README.md). Each target
+# targets (default: codec update session import; see fuzz/README.md). Each target
 # starts from its committed corpus (fuzz/corpus/TARGET) and committed
 # crashers (fuzz/regressions/TARGET), grows a scratch corpus in
 # fuzz/corpus-work/TARGET, and the script fails on the first crash, which
@@ -16,7 +16,7 @@ total=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(codec update session)
+  targets=(codec update session import)
 fi
 per=$((total / ${#targets[@]}))
 if [ "$per" -lt 1 ]; then

@@ -198,9 +198,28 @@ fn replicas_converge_under_reordering_and_duplication() {
     }
 }
 
+/// The state vector a document sends in its SyncStep1 names every client it
+/// has applied, at the clock the client reached, and the diff against a
+/// replica's own state vector is empty once it holds all of the replica's.
 #[test]
-fn state_vectors_are_plain_state() {
-    let doc = Document::new();
-    let txn_sv = doc.doc().transact().state_vector();
-    assert_eq!(txn_sv, yrs::StateVector::default());
+fn state_vectors_name_what_was_applied() {
+    let replica = Doc::with_options(Options::with_client_id(yrs::ClientID::new(7)));
+    let content = replica.get_or_insert_xml_fragment("content");
+    let update = {
+        let mut txn = replica.transact_mut();
+        let p = content.insert(&mut txn, 0, XmlElementPrelim::empty("paragraph"));
+        p.insert(&mut txn, 0, XmlTextPrelim::new("hello"));
+        txn.encode_update_v1()
+    };
+    let mut document = Document::new();
+    let author: Arc<str> = Arc::from("seven");
+    document
+        .apply(DecodedUpdate::decode(Bytes::from(update)).unwrap(), &author)
+        .unwrap();
+    let sent = yrs::StateVector::decode_v1(&document.state_vector()).unwrap();
+    let own = replica.transact().state_vector();
+    assert_eq!(sent, own);
+    assert!(sent.get(&yrs::ClientID::new(7)) > 5, "{sent:?}");
+    let missing = Update::decode_v1(&document.diff(&own)).unwrap();
+    assert!(missing.is_empty(), "{missing:?}");
 }

@@ -146,6 +146,21 @@ fn set_meta_sets_title_and_template() {
     let update = import::set_meta(&document, "Report <1>", Some("project-report"), 9).unwrap();
     apply(&mut document, update, "system");
     assert_eq!(document.title().as_deref(), Some("Report <1>"));
+    let template = |document: &Document| {
+        use yrs::Map;
+        let meta = document.doc().get_or_insert_map(schema::META);
+        let txn = document.doc().transact();
+        match meta.get(&txn, "template") {
+            Some(Out::Any(Any::String(s))) => Some(s.to_string()),
+            other => panic!("meta.template is {other:?}"),
+        }
+    };
+    assert_eq!(template(&document).as_deref(), Some("project-report"));
+    // Without a template, the title changes and the template stays.
+    let update = import::set_meta(&document, "Renamed", None, 10).unwrap();
+    apply(&mut document, update, "system");
+    assert_eq!(document.title().as_deref(), Some("Renamed"));
+    assert_eq!(template(&document).as_deref(), Some("project-report"));
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Writes the seed corpus into fuzz/corpus/{codec,update,session}/:
+//! Writes the seed corpus into fuzz/corpus/{codec,update,session,import}/:
 //! `cargo run --example seeds` from fuzz/. Minimize afterwards with
 //! `cargo fuzz cmin` (see scripts/fuzz.sh).
 
@@ -12,6 +12,7 @@ fn main() -> std::io::Result<()> {
         ("codec", seeds::frames()),
         ("update", seeds::updates()),
         ("session", seeds::sessions()),
+        ("import", seeds::imports()),
     ] {
         let dir = root.join(target);
         std::fs::create_dir_all(&dir)?;
@@ -21,6 +22,7 @@ fn main() -> std::io::Result<()> {
             match target {
                 "codec" => quire_fuzz::harness::codec(bytes),
                 "update" => quire_fuzz::harness::update(bytes),
+                "import" => quire_fuzz::harness::import(bytes),
                 _ => quire_fuzz::harness::session(bytes),
             }
             std::fs::write(dir.join(format!("seed-{name}")), bytes)?;

@@ -348,3 +348,51 @@ pub fn sessions() -> Vec<Seed> {
         ),
     ]
 }
+
+/// Import sources: the first byte picks the format (0 Markdown, 1 HTML,
+/// 2 text; the high bit appends), the rest is the source. Ordinary
+/// documents, the nesting that once exhausted a stack, and link targets
+/// that would run script.
+pub fn imports() -> Vec<Seed> {
+    let with = |format: u8, source: String| {
+        let mut bytes = vec![format];
+        bytes.extend_from_slice(source.as_bytes());
+        bytes
+    };
+    vec![
+        (
+            "md-report",
+            with(
+                0,
+                "# Title\n\nSome *em* and **strong** text with [a link](https://example.org).\n\n- one\n- two\n  1. nested\n\n> a quote\n\n```rust\nfn main() {}\n```\n".to_owned(),
+            ),
+        ),
+        (
+            "html-page",
+            with(
+                1,
+                "<html><head><title>T</title></head><body><h2>Head</h2><p>Para <b>bold</b> <a href=\"/d/x\">in</a></p><ul><li>a<li>b</ul><table><tr><td>1<td>2</table></body></html>".to_owned(),
+            ),
+        ),
+        ("text-lines", with(2 | 0x80, "one\ntwo\n\nthree".to_owned())),
+        ("md-deep-quotes", with(0, ">".repeat(3_000))),
+        ("md-deep-lists", with(0, format!("{}x", "- ".repeat(2_000)))),
+        ("md-quotes-at-limit", with(0, format!("{}x", "> ".repeat(125)))),
+        ("html-deep-quotes", with(1, "<blockquote>".repeat(3_000))),
+        ("html-deep-lists", with(1 | 0x80, "<ol><li>".repeat(1_500))),
+        (
+            "md-script-links",
+            with(
+                0,
+                "[a](javascript:alert(1)) [b](JaVaScRiPt:x) <javascript:x> [c](data:text/html,x) ![d](vbscript:x)".to_owned(),
+            ),
+        ),
+        (
+            "html-script-links",
+            with(
+                1,
+                "<a href=\" java&#x09;script:alert(1)\">a</a><img src=\"data:image/svg+xml,<svg>\"><a href=\"data:text/html;base64,PHNjcmlwdD4=\">b</a>".to_owned(),
+            ),
+        ),
+    ]
+}

@@ -146,6 +146,9 @@ impl Principal {
                 Role::Viewer => Access::Read,
             }),
             (Principal::Member(_), Some(_)) => None,
+            // Outside groups a member writes as anyone may, except that on a
+            // private server a viewer stays a reader there too.
+            (Principal::Member(m), None) if private && m.role == Role::Viewer => Some(Access::Read),
             (Principal::Member(_), None) => Some(Access::Edit),
             (Principal::Anonymous, Some(_)) => None,
             (Principal::Anonymous, None) => (!private).then_some(Access::Edit),

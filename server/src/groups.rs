@@ -235,17 +235,29 @@ pub struct AddMember {
     expires_in_days: Option<u64>,
 }
 
-fn member_json(app: &AppState, group: &str, m: &Member) -> Value {
+/// Whether `caller` may see the token of `m`: the admin sees every token;
+/// a teacher sees their own and those of editors and viewers, whom they sign
+/// in, but not another teacher's, which would let them act as that teacher.
+fn may_see_token(caller: &Principal, m: &Member) -> bool {
+    match caller {
+        Principal::Admin => true,
+        Principal::Member(me) => m.role != Role::Teacher || me.member == m.id,
+        Principal::Anonymous => false,
+    }
+}
+
+fn member_json(app: &AppState, group: &str, m: &Member, reveal: bool) -> Value {
     let token = auth::member_token(app, &m.id, group, m.role, m.expires);
     let base = app.config.public_url.clone().unwrap_or_default();
+    let reveal = reveal && !m.revoked;
     json!({
         "member_id": m.id,
         "name": m.name,
         "role": m.role,
         "revoked": m.revoked,
         "expires": m.expires,
-        "token": (!m.revoked).then(|| token.clone()),
-        "link": (!m.revoked).then(|| format!("{}/g/{group}?token={token}", base.trim_end_matches('/'))),
+        "token": reveal.then(|| token.clone()),
+        "link": reveal.then(|| format!("{}/g/{group}?token={token}", base.trim_end_matches('/'))),
     })
 }
 
@@ -281,7 +293,8 @@ pub async fn add_member(
         expires,
         revoked: false,
     };
-    let out = member_json(&app, &group, &member);
+    // Whoever adds a member hands out their link.
+    let out = member_json(&app, &group, &member, true);
     g.members.push(member);
     save(&app, &g).await?;
     Ok((StatusCode::CREATED, Json(out)).into_response())
@@ -294,14 +307,15 @@ pub async fn list_members(
     Query(query): Query<TokenQuery>,
     Path(group): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    require_teacher(&caller(&app, &headers, &query).await?, &group)?;
+    let principal = caller(&app, &headers, &query).await?;
+    require_teacher(&principal, &group)?;
     let g = load(&app, &group)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no group {group}")))?;
     let members: Vec<Value> = g
         .members
         .iter()
-        .map(|m| member_json(&app, &group, m))
+        .map(|m| member_json(&app, &group, m, may_see_token(&principal, m)))
         .collect();
     Ok(Json(
         json!({ "id": g.id, "name": g.name, "members": members }),

@@ -57,11 +57,15 @@ pub async fn upgrade(
         app.metrics.refused_connections.inc();
     })?;
     let acks = params.acks.as_deref() == Some("1");
+    // The codec takes frames up to twice the limit, so that a frame somewhat
+    // past it is read whole and refused with 1009 and a closing handshake;
+    // cut off mid-frame, the peer would see only a reset (1006).
     let limit = app.config.max_message_bytes;
+    let codec_limit = limit.saturating_mul(2).max(limit.saturating_add(1 << 20));
     Ok(ws
         .read_buffer_size(4 * 1024)
-        .max_message_size(limit)
-        .max_frame_size(limit)
+        .max_message_size(codec_limit)
+        .max_frame_size(codec_limit)
         .on_upgrade(move |socket| connection(socket, app, doc, author, name, read_only, acks))
         .into_response())
 }
@@ -259,8 +263,10 @@ async fn read_loop(
         let message = match message {
             Some(Ok(message)) => message,
             Some(Err(e)) => {
-                // Too large, bad framing, or a reset: say why when we can.
-                let _ = tx.try_send(Outbound::Close(close::TOO_BIG, short(&e.to_string())));
+                // Say why when the connection can still carry a Close.
+                if let Some((code, reason)) = read_error_close(e) {
+                    let _ = tx.try_send(Outbound::Close(code, reason));
+                }
                 return;
             }
             None => return,
@@ -272,6 +278,10 @@ async fn read_loop(
             return;
         }
         match message {
+            Message::Binary(frame) if frame.len() > app.config.max_message_bytes => {
+                let _ = tx.try_send(Outbound::Close(close::TOO_BIG, "message too big".into()));
+                return;
+            }
             Message::Binary(frame) => {
                 if !handle.frame(conn, frame).await {
                     let _ = tx.try_send(Outbound::Close(
@@ -387,6 +397,22 @@ async fn send(
 }
 
 /// A close reason fits in 123 bytes.
+/// The close code and reason for an error reading the socket: a frame past
+/// the codec's limit 1009, a frame that breaks the websocket protocol 1002,
+/// a text frame that is not UTF-8 1007; `None` when the connection itself
+/// failed (reset, closed) and no Close can reach the peer.
+fn read_error_close(e: axum::Error) -> Option<(u16, String)> {
+    use tungstenite::Error as WsError;
+    let inner = e.into_inner();
+    match inner.downcast_ref::<WsError>() {
+        Some(WsError::Capacity(c)) => Some((close::TOO_BIG, short(&c.to_string()))),
+        Some(WsError::Protocol(p)) => Some((close::PROTOCOL, short(&p.to_string()))),
+        Some(WsError::Utf8(_)) => Some((close::INVALID_DATA, "text frame is not UTF-8".into())),
+        Some(WsError::Io(_) | WsError::ConnectionClosed | WsError::AlreadyClosed) => None,
+        _ => Some((close::PROTOCOL, short(&inner.to_string()))),
+    }
+}
+
 fn short(reason: &str) -> String {
     let mut end = reason.len().min(120);
     while !reason.is_char_boundary(end) {

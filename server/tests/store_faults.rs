@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Served, Typist, next_saved, next_update};
+use common::{Served, Typist, greeted, next_saved, next_update, saved_before_answer};
 use futures_util::SinkExt;
 use quire_server::store::{
     Checkpoint, CheckpointInfo, DocMeta, LogEntry, MemoryStore, Store, StoreError, Stored, Usage,
@@ -64,6 +64,18 @@ impl Default for GatedStore {
             fail: Default::default(),
             syncs: Default::default(),
         }
+    }
+}
+
+/// Waits until `count` syncs have started.
+async fn wait_for_syncs(store: &GatedStore, count: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while store.syncs.load(std::sync::atomic::Ordering::SeqCst) < count {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{count} syncs never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -130,50 +142,46 @@ async fn updates_are_applied_and_relayed_while_a_sync_is_in_flight() {
         .await
         .unwrap();
     let (mut reader, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    // Both are joined once each has had its handshake answered.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Both are joined once each has been greeted.
+    greeted(&mut writer).await;
+    greeted(&mut reader).await;
     let typist = Typist::new();
 
     // The first sync is held: the update is relayed, not acknowledged.
     writer.send(typist.type_text("one")).await.unwrap();
     assert!(
-        next_update(&mut reader, Duration::from_secs(3))
+        next_update(&mut reader, Duration::from_secs(30))
             .await
             .is_some()
     );
-    assert_eq!(
-        next_saved(&mut writer, Duration::from_millis(300)).await,
-        None
-    );
+    wait_for_syncs(&store, 1).await;
+    assert_eq!(saved_before_answer(&mut writer).await, None);
     // The document's task is not waiting for the disk: the next update is
     // applied and relayed while the first sync is still in flight.
     writer.send(typist.type_text(" two")).await.unwrap();
     assert!(
-        next_update(&mut reader, Duration::from_secs(3))
+        next_update(&mut reader, Duration::from_secs(30))
             .await
             .is_some(),
         "relayed while the sync is in flight"
     );
-    assert_eq!(
-        next_saved(&mut writer, Duration::from_millis(300)).await,
-        None
-    );
+    assert_eq!(saved_before_answer(&mut writer).await, None);
     store.permits.add_permits(2);
     let mut saved = 0;
     while saved < 2 {
-        saved = next_saved(&mut writer, Duration::from_secs(3))
+        saved = next_saved(&mut writer, Duration::from_secs(30))
             .await
             .expect("acknowledged once durable");
     }
 
     // A failed sync acknowledges nothing; its entries are written again.
     store.fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    let before = store.syncs.load(std::sync::atomic::Ordering::SeqCst);
     store.permits.add_permits(1);
     writer.send(typist.type_text(" three")).await.unwrap();
-    assert_eq!(
-        next_saved(&mut writer, Duration::from_millis(600)).await,
-        None
-    );
+    // The sync fails, and its retry waits for a permit.
+    wait_for_syncs(&store, before + 2).await;
+    assert_eq!(saved_before_answer(&mut writer).await, None);
     store.fail.store(false, std::sync::atomic::Ordering::SeqCst);
     store.permits.add_permits(100);
     assert_eq!(
@@ -207,7 +215,7 @@ async fn only_an_acknowledgement_waits_for_a_sync() {
             .await
             .is_some()
     );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while store.inner.load("lazy").await.unwrap().is_none() {
         assert!(tokio::time::Instant::now() < deadline, "never written");
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -216,10 +224,8 @@ async fn only_an_acknowledgement_waits_for_a_sync() {
 
     // One that asked: its Saved waits for a sync, which covers both.
     acked.send(typist.type_text(" acked")).await.unwrap();
-    assert_eq!(
-        next_saved(&mut acked, Duration::from_millis(300)).await,
-        None
-    );
+    wait_for_syncs(&store, 1).await;
+    assert_eq!(saved_before_answer(&mut acked).await, None);
     assert_eq!(store.syncs.load(SeqCst), 1);
     store.permits.add_permits(100);
     assert_eq!(

@@ -207,9 +207,9 @@ test('a removed viewer is told so; a document the teacher deletes stays deleted 
 })
 
 test('without a token the group page says how to sign in', async () => {
-  const page = await session.open(`/g/${group.id}`)
-  page.expectedErrors.push(/401/)
+  const page = await session.open(`/g/${group.id}`, { expectedErrors: [/401/] })
   await page.locator('[role="alert"]', { hasText: 'not signed in' }).waitFor()
+  await eventually(() => assert.ok(page.expectedSeen.some((text) => /401/.test(text)), 'the refused request was logged'))
 })
 
 test('no page logged an error', () => {

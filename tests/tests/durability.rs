@@ -1,7 +1,8 @@
 //! The kill loop: the real binary under load from several clients with
 //! `acks=1`, SIGKILLed at random moments and restarted on the same data
 //! directory. Every acknowledged edit survives; everyone converges.
-//! `QUIRE_KILLS` sets the number of kills (default 50).
+//! `QUIRE_KILLS` sets the number of kills (default 50); `QUIRE_SEED` replays
+//! the kill times of a run that printed it.
 
 use std::time::Duration;
 
@@ -36,11 +37,15 @@ async fn acknowledged_edits_survive_repeated_sigkill() {
         .ok()
         .and_then(|k| k.parse().ok())
         .unwrap_or(50);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    eprintln!("kill loop: {kills} kills, seed {seed}");
+    // The seed chooses when each kill lands; `QUIRE_SEED` replays one.
+    let seed = match std::env::var("QUIRE_SEED") {
+        Ok(seed) => seed.parse().expect("QUIRE_SEED is a number"),
+        Err(_) => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64,
+    };
+    eprintln!("kill loop: {kills} kills, seed {seed} (replay with QUIRE_SEED={seed})");
     let dir = tempfile::tempdir().unwrap();
     // Small checkpoints so that kills land between log appends and checkpoints.
     let mut server = Server::start(dir.path(), &["--checkpoint-entries", "40"]);
@@ -71,7 +76,7 @@ async fn acknowledged_edits_survive_repeated_sigkill() {
         for token in tokens {
             assert!(
                 text.contains(token.as_str()),
-                "acknowledged {token} lost (seed {seed})"
+                "acknowledged {token} lost (replay with QUIRE_SEED={seed})"
             );
         }
         total += tokens.len();

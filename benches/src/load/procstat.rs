@@ -46,6 +46,18 @@ mod tests {
     #[test]
     fn reads_own_process() {
         assert!(rss_bytes(own_pid()).unwrap() > 0);
-        assert!(cpu_seconds(own_pid()).unwrap() >= 0.0);
+        // Spin until the kernel has counted some CPU time for this process.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let used = loop {
+            let used = cpu_seconds(own_pid()).unwrap();
+            if used > 0.0 {
+                break used;
+            }
+            assert!(std::time::Instant::now() < deadline, "no CPU time counted");
+            std::hint::black_box((0..10_000u64).sum::<u64>());
+        };
+        assert!(used.is_finite(), "{used}");
+        assert_eq!(rss_bytes(u32::MAX), None, "no such process");
+        assert_eq!(cpu_seconds(u32::MAX), None, "no such process");
     }
 }

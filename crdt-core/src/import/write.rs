@@ -8,9 +8,10 @@
 //! history and authorship record it as that author's.
 
 use serde_json::Value;
+use yrs::branch::Branch;
 use yrs::types::Attrs;
 use yrs::types::Delta;
-use yrs::types::xml::{XmlDeltaPrelim, XmlIn};
+use yrs::types::xml::{XmlDeltaPrelim, XmlIn, XmlOut};
 use yrs::updates::decoder::Decode;
 use yrs::{
     Any, ClientID, Doc, In, Map, Options, ReadTxn, Transact, TransactionMut, Update, Xml,
@@ -50,16 +51,18 @@ pub fn write_body(
     let fragment = scratch.get_or_insert_xml_fragment(schema::CONTENT);
     let mut txn = scratch.transact_mut();
     let len = fragment.len(&txn);
-    let at = match mode {
+    let after = match mode {
         WriteMode::Replace => {
             if len > 0 {
                 fragment.remove_range(&mut txn, 0, len);
             }
-            0
+            None
         }
-        WriteMode::Append => len,
+        // One walk to the last child; every new one goes after the one before.
+        WriteMode::Append => len.checked_sub(1).and_then(|last| fragment.get(&txn, last)),
     };
-    write_children(&fragment, &mut txn, at, &body.content);
+    let after = after.as_ref().map(branch_of);
+    write_children(&fragment, &mut txn, after, &body.content);
     Ok(txn.encode_update_v1())
 }
 
@@ -117,27 +120,33 @@ fn scratch_copy(document: &Document, client_id: u64) -> Result<Doc> {
     Ok(scratch)
 }
 
-/// Writes `nodes` at index `at` of `parent`. The nodes are inserted last to
-/// first, each at the same index, so that yrs finds the place by walking only
-/// the children that were there before (none, in a new element) and a body
-/// is written in time linear in its size. Runs of text become one XmlText
-/// written as one delta, as y-prosemirror writes them.
-fn write_children<P: XmlFragment>(parent: &P, txn: &mut TransactionMut, at: u32, nodes: &[Node]) {
-    let mut groups: Vec<&[Node]> = Vec::new();
-    let mut rest = nodes;
-    while let Some(first) = rest.first() {
-        let run = if first.kind == "text" {
-            rest.iter().take_while(|n| n.kind == "text").count()
-        } else {
-            1
-        };
-        let (group, tail) = rest.split_at(run);
-        groups.push(group);
-        rest = tail;
+/// The shared type of a child node.
+fn branch_of(node: &XmlOut) -> &Branch {
+    match node {
+        XmlOut::Element(e) => e.as_ref(),
+        XmlOut::Fragment(f) => f.as_ref(),
+        XmlOut::Text(t) => t.as_ref(),
     }
-    for group in groups.into_iter().rev() {
-        let node = &group[0];
+}
+
+/// Writes `nodes` into `parent` after its child `after` (first when none),
+/// each right after the one before, so that no insert walks the children:
+/// a body is written in time linear in its size. Runs of text become one
+/// XmlText written as one delta, as y-prosemirror writes them.
+fn write_children<P: XmlFragment>(
+    parent: &P,
+    txn: &mut TransactionMut,
+    after: Option<&Branch>,
+    nodes: &[Node],
+) {
+    let mut prev: Option<XmlOut> = None;
+    let mut rest = nodes;
+    while let Some(node) = rest.first() {
+        let left = prev.as_ref().map(branch_of).or(after);
         if node.kind == "text" {
+            let run = rest.iter().take_while(|n| n.kind == "text").count();
+            let (group, tail) = rest.split_at(run);
+            rest = tail;
             let delta = group
                 .iter()
                 .map(|n| {
@@ -147,23 +156,26 @@ fn write_children<P: XmlFragment>(parent: &P, txn: &mut TransactionMut, at: u32,
                     Delta::Inserted(In::Any(Any::from(chunk)), attrs)
                 })
                 .collect();
-            parent.insert(
+            let text = parent.insert_after(
                 txn,
-                at,
+                left,
                 XmlIn::Text(XmlDeltaPrelim {
                     attributes: Default::default(),
                     delta,
                 }),
             );
+            prev = Some(text);
             continue;
         }
-        let element = parent.insert(txn, at, XmlElementPrelim::empty(node.kind.as_str()));
+        rest = &rest[1..];
+        let element = parent.insert_after(txn, left, XmlElementPrelim::empty(node.kind.as_str()));
         for (key, value) in &node.attrs {
             if !value.is_null() {
                 element.insert_attribute(txn, key.as_str(), to_any(value));
             }
         }
-        write_children(&element, txn, 0, &node.content);
+        write_children(&element, txn, None, &node.content);
+        prev = Some(XmlOut::Element(element));
     }
 }
 

@@ -3,7 +3,7 @@
 //! crdt-core promises. crdt-core/tests/fuzz_regressions.rs includes this file
 //! to replay every committed crasher through the same checks without libFuzzer.
 //!
-//! One file per target ([`codec`], [`update`], [`session`]); [`state`]
+//! One file per target ([`codec`], [`update`], [`session`], [`import`]); [`state`]
 //! holds what the update and session checks compare documents by.
 
 use std::sync::Arc;
@@ -11,11 +11,13 @@ use std::sync::Arc;
 use crdt_core::AuthorId;
 
 mod codec;
+mod import;
 mod session;
 mod state;
 mod update;
 
 pub use codec::codec;
+pub use import::import;
 pub use session::{Step, decode_script, encode_script, options, session};
 pub use update::{base_document, base_update, update};
 

@@ -33,6 +33,8 @@ pub mod close {
     pub const PROTOCOL: u16 = 1002;
     /// A message of a type that is not accepted (text frames).
     pub const UNSUPPORTED: u16 = 1003;
+    /// A text frame that is not UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
     /// The policy refused the connection (impersonation, permissions).
     pub const POLICY: u16 = 1008;
     /// A message too large.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crdt_core::protocol;
-use futures_util::StreamExt;
+use futures_util::{Sink, SinkExt, StreamExt};
 use quire_server::Config;
 use quire_server::store::Store;
 use tokio::net::TcpListener;
@@ -100,7 +100,7 @@ where
 async fn next_frame<S, T>(
     socket: &mut S,
     wait: Duration,
-    pick: impl Fn(&[u8]) -> Option<T>,
+    mut pick: impl FnMut(&[u8]) -> Option<T>,
 ) -> Option<T>
 where
     S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
@@ -117,4 +117,48 @@ where
             _ => return None,
         }
     }
+}
+
+/// Reads frames until the server's greeting (its SyncStep1) arrives: the
+/// connection has joined its document.
+pub async fn greeted<S>(socket: &mut S)
+where
+    S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    let greeting = next_frame(socket, Duration::from_secs(30), |frame| {
+        frame.starts_with(&[0, 0]).then_some(())
+    })
+    .await;
+    assert!(greeting.is_some(), "the server never greeted");
+}
+
+/// Sends a SyncStep1 and reads until the server's SyncStep2 answers it;
+/// returns the highest Saved count read on the way. A document handles a
+/// connection's messages in order, so a Saved it had already sent arrives
+/// before the answer: `None` means nothing was acknowledged yet.
+pub async fn saved_before_answer<S>(socket: &mut S) -> Option<u64>
+where
+    S: StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+        + Sink<Message, Error = tokio_tungstenite::tungstenite::Error>
+        + Unpin,
+{
+    let empty = yrs::StateVector::default();
+    let probe = protocol::sync_step1(&yrs::updates::encoder::Encode::encode_v1(&empty));
+    socket
+        .send(Message::Binary(probe.to_vec().into()))
+        .await
+        .unwrap();
+    let mut saved = None;
+    let answered = next_frame(socket, Duration::from_secs(30), |frame| {
+        if let Some(n) = protocol::decode_saved(frame) {
+            saved = saved.max(Some(n));
+        }
+        frame.starts_with(&[0, 1]).then_some(())
+    })
+    .await;
+    assert!(
+        answered.is_some(),
+        "the server never answered the SyncStep1"
+    );
+    saved
 }

@@ -1038,8 +1038,8 @@ impl<'doc> TransactionMut<'doc> {
         }
 
         // always try to copy over parent_sub from neighbor - this way we can reuse Arc<str> instead
-        // of allocating new one every time. As Yjs does, the key comes from the left origin when
-        // there is one, even when it has none: taking the right origin's key then would put a
+        // of allocating new one every time. Quire: as Yjs does, the key comes from the left origin
+        // when there is one, even when it has none: taking the right origin's key then would put a
         // sequence item into a map (an update Yjs integrates differently).
         item.parent_sub = match (item.left.as_ref(), item.right.as_ref()) {
             (Some(left), _) => left.parent_sub.clone(),

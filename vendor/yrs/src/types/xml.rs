@@ -1088,6 +1088,43 @@ pub trait XmlFragment: AsRef<Branch> {
         }
     }
 
+    /// Quire: inserts `xml_node` right after `prev`, a child of this node,
+    /// or first when `prev` is `None`, without walking the children before
+    /// it, so that many children are written in time linear in their number.
+    ///
+    /// Panics when `prev` is not a child of this node.
+    fn insert_after<V>(&self, txn: &mut TransactionMut, prev: Option<&Branch>, xml_node: V) -> V::Return
+    where
+        V: XmlPrelim,
+    {
+        let this = self.as_ref();
+        let parent = BranchPtr::from(this);
+        let left = prev.map(|prev| {
+            let item = prev.item.expect("Defect: a child XML node has an item");
+            match &item.parent {
+                TypePtr::Branch(p) if *p == parent => item,
+                _ => panic!("insert_after: prev is not a child of this node"),
+            }
+        });
+        let right = match left {
+            Some(left) => left.right,
+            None => this.start,
+        };
+        let pos = ItemPosition {
+            parent: parent.into(),
+            left,
+            right,
+            index: 0,
+            current_attrs: None,
+        };
+        let ptr = txn.create_item(&pos, xml_node, None).unwrap(); // XML node is never empty
+        if let Ok(integrated) = V::Return::try_from(ptr) {
+            integrated
+        } else {
+            panic!("Defect: inserted XML element returned primitive value block")
+        }
+    }
+
     /// Inserts given `value` at the end of the current array.
     fn push_back<V>(&self, txn: &mut TransactionMut, xml_node: V) -> V::Return
     where
