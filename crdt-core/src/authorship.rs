@@ -11,7 +11,7 @@ use yrs::types::xml::XmlOut;
 use yrs::types::{Change, DeepObservable, Delta, Event};
 use yrs::{Any, Out, ReadTxn, Snapshot, StateVector, Text, Transact, XmlFragment, XmlFragmentRef};
 
-use crate::document::Document;
+use crate::document::{Document, is_starting_author};
 
 /// The colours given to authors: 6-digit hex, as y-prosemirror's cursors
 /// require.
@@ -168,8 +168,14 @@ pub struct AuthorStats {
     pub inserted: u64,
     /// Characters deleted from the body.
     pub deleted: u64,
-    /// Updates accepted from this author.
+    /// Updates accepted from this author (revisions; a keystroke may be one).
     pub edits: u64,
+    /// Work sessions: runs of this author's changes with no pause longer
+    /// than [`SESSION_PAUSE_MS`](crate::sessions::SESSION_PAUSE_MS).
+    /// Checkpoints written before sessions were counted lack it; loading
+    /// such a checkpoint counts at least one per author who edited.
+    #[serde(default)]
+    pub sessions: u64,
     /// Distinct minutes with at least one edit.
     pub active_minutes: u64,
     /// First edit, ms since the epoch.
@@ -199,6 +205,13 @@ impl Stats {
         let m = minute(ts_ms);
         if entry.edits == 0 {
             entry.first_edit = ts_ms;
+        }
+        let last = (entry.edits > 0).then_some(entry.last_edit);
+        if crate::sessions::starts_session(last, ts_ms) {
+            entry.sessions += 1;
+        } else if entry.sessions == 0 {
+            // Counted before sessions were: its edits so far were at least one.
+            entry.sessions = 1;
         }
         if entry.edits == 0 || minute(entry.last_edit) != m {
             entry.active_minutes += 1;
@@ -237,6 +250,9 @@ impl Stats {
 }
 
 /// Who wrote the characters now in the body.
+///
+/// Starting text (see [`is_starting_author`]) is counted like anyone's
+/// here; [`Present::written`] and [`Present::share`] leave it out.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Present {
     /// Characters present per author id.
@@ -249,6 +265,37 @@ pub struct Present {
     /// as runs `(author id, UTF-16 length, char count)`; `None` for text whose
     /// client id is bound to nobody.
     pub runs: Vec<(Option<String>, u64, u64)>,
+}
+
+impl Present {
+    /// Characters of starting text now in the body: a template's, an
+    /// import's the server made.
+    pub fn starting(&self) -> u64 {
+        self.authors
+            .iter()
+            .filter(|(a, _)| is_starting_author(a))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Characters now in the body that members wrote: the whole of which
+    /// their shares are parts.
+    pub fn written(&self) -> u64 {
+        self.authors
+            .iter()
+            .filter(|(a, _)| !is_starting_author(a))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// `author`'s share of what members wrote, 0..=1; 0 for starting text.
+    pub fn share(&self, author: &str) -> f64 {
+        let written = self.written();
+        if written == 0 || is_starting_author(author) {
+            return 0.0;
+        }
+        self.authors.get(author).copied().unwrap_or(0) as f64 / written as f64
+    }
 }
 
 /// The author of every character now in the body.

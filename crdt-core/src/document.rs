@@ -32,8 +32,19 @@ const CONTRADICTORY: &str = "an item's origins contradict each other (its right 
 /// past it, the update that grew them is refused and the document rebuilt.
 pub const PENDING_LIMIT: usize = 1 << 20;
 
-/// The author of updates that the server itself writes (templates, titles).
+/// The author of updates that the server itself writes (templates, titles,
+/// files imported as a new document's starting text).
 pub const SYSTEM_AUTHOR: &str = "system";
+
+/// The author of files that `quire import` writes into a data directory.
+pub const CLI_AUTHOR: &str = "cli";
+
+/// Whether text by `author` is starting text: what a document began with (a
+/// template, an import the server made), which no member of the group wrote.
+/// It is shown apart from the members' writing and is no part of their shares.
+pub fn is_starting_author(author: &str) -> bool {
+    author == SYSTEM_AUTHOR || author == CLI_AUTHOR
+}
 
 /// What [`Document::apply_run`] did with a run of one author's updates.
 #[derive(Debug, Default)]

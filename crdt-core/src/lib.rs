@@ -12,6 +12,7 @@
 //! - [`document`]: a group document and the author that owns each Yjs client id.
 //! - [`authorship`]: characters inserted and deleted per update, per-author
 //!   statistics, and the author of every character in the body.
+//! - [`sessions`]: work sessions, a member's changes grouped by their pauses.
 //! - [`presence`]: awareness states with expiry on an injected clock.
 //! - [`session`]: the sans-IO sync session: a [`Room`] per document, a
 //!   [`Session`] per connection.
@@ -35,6 +36,7 @@ pub mod presence;
 pub mod protocol;
 pub mod schema;
 pub mod session;
+pub mod sessions;
 pub mod templates;
 pub mod update;
 pub mod validate;

@@ -53,10 +53,10 @@ fn html_of_script_and_quotes_is_inert() {
     );
     let title = "</title><script>t</script>";
     let legend = Authorship {
-        authors: vec![LegendEntry {
-            name: "<b>Eve</b>".into(),
-            color: "red;}</style><script>c</script>".into(),
-        }],
+        authors: vec![LegendEntry::author(
+            "<b>Eve</b>",
+            "red;}</style><script>c</script>",
+        )],
         runs: vec![export::AuthorRun {
             author: Some(0),
             chars: 10,
@@ -106,14 +106,8 @@ fn html_colours_text_by_author() {
     );
     let authorship = Authorship::from_chars(
         vec![
-            LegendEntry {
-                name: "Ann".into(),
-                color: "#e6194b".into(),
-            },
-            LegendEntry {
-                name: "Bo".into(),
-                color: "#3cb44b".into(),
-            },
+            LegendEntry::author("Ann", "#e6194b"),
+            LegendEntry::author("Bo", "#3cb44b"),
         ],
         [Some(0), Some(0), Some(1), Some(1), Some(1), None],
     );
@@ -124,6 +118,45 @@ fn html_colours_text_by_author() {
     );
     assert!(html.contains("Ann <small>(40%)</small>"), "{html}");
     assert!(html.contains(".a1{background:#3cb44b33"), "{html}");
+}
+
+#[test]
+fn html_legend_lists_starting_text_apart_from_the_authors_shares() {
+    let doc = Node::new(
+        "doc",
+        vec![Node::new(
+            "paragraph",
+            vec![Node::text("Template text: abcd", vec![])],
+        )],
+    );
+    let template = LegendEntry {
+        starting: true,
+        ..LegendEntry::author("Quire", "#999999")
+    };
+    // 15 characters of template, then Ann 3 and Bo 1.
+    let per_char = (0..15)
+        .map(|_| Some(0))
+        .chain([Some(1), Some(1), Some(1), Some(2)]);
+    let authorship = Authorship::from_chars(
+        vec![
+            template,
+            LegendEntry::author("Ann", "#e6194b"),
+            LegendEntry::author("Bo", "#3cb44b"),
+        ],
+        per_char,
+    );
+    let html = export::html(&doc, "t", Some(&authorship));
+    let legend = &html[html.find("<aside").expect("a legend")..];
+    assert!(legend.contains("Ann <small>(75%)</small>"), "{legend}");
+    assert!(legend.contains("Bo <small>(25%)</small>"), "{legend}");
+    assert!(
+        !legend.contains("Quire"),
+        "starting text is no author: {legend}"
+    );
+    assert!(
+        legend.contains("Starting text (template or import) <small>(78% of the document"),
+        "{legend}"
+    );
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! The JSON HTTP API under `/api/v1`.
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use crdt_core::AuthorId;
 use crdt_core::export::ExportFormat;
 use crdt_core::import::{self, ImportFormat, WriteMode};
@@ -19,6 +19,7 @@ use crate::guard;
 use crate::identity::ANONYMOUS;
 use crate::service;
 use crate::store::DocMeta;
+use crate::throttle::{self, ClientAddr};
 
 /// Body of `POST /docs`.
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +43,7 @@ pub async fn create_doc(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(auth): Query<TokenQuery>,
+    peer: Option<Extension<ClientAddr>>,
     body: Option<Json<CreateDoc>>,
 ) -> Result<Response, ApiError> {
     let CreateDoc {
@@ -54,10 +56,13 @@ pub async fn create_doc(
         if groups::load(&app, g).await?.is_none() {
             return Err(ApiError::not_found(format!("no group {g}")));
         }
-        principal.require(Some(g), app.config.private, Access::Manage)?;
+        // Like a shared folder: everyone who may write in the group may add
+        // to it; deleting stays the teachers'.
+        principal.require(Some(g), app.config.private, Access::Edit)?;
     } else {
         principal.require(None, app.config.private, Access::Edit)?;
     }
+    throttle::admit_creation(&app, &principal, &headers, peer.as_deref())?;
     let (id, meta) = service::create(&app, title.as_deref(), template.as_deref(), group).await?;
     let body = json!({
         "id": id,
@@ -82,28 +87,36 @@ pub struct TokenQuery {
     pub token: Option<String>,
 }
 
+/// The response header of `GET /docs` that counts the stored documents the
+/// caller may not see, so that a client exporting "everything" knows it did
+/// not get everything.
+pub const UNLISTED: &str = "x-quire-unlisted";
+
 /// `GET /api/v1/docs`: the documents the caller may see, most recently
-/// updated first.
+/// updated first; [`UNLISTED`] counts the others.
 pub async fn list_docs(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(auth): Query<TokenQuery>,
-) -> Result<Json<Vec<DocSummary>>, ApiError> {
+) -> Result<Response, ApiError> {
     let principal = auth::principal(&app, &headers, auth.token.as_deref()).await?;
-    let mut docs: Vec<DocSummary> = app
+    // A private server tells a stranger nothing, not even how many.
+    if app.config.private && principal == auth::Principal::Anonymous {
+        return Err(auth::unauthorized("a token is required"));
+    }
+    let (mut docs, hidden): (Vec<_>, Vec<_>) = app
         .store
         .list_meta()
         .await?
         .into_iter()
-        .filter(|(_, meta)| {
-            principal
-                .access(meta.group.as_deref(), app.config.private)
-                .is_some()
-        })
         .map(|(id, meta)| DocSummary { id, meta })
-        .collect();
+        .partition(|d| {
+            principal
+                .access(d.meta.group.as_deref(), app.config.private)
+                .is_some()
+        });
     docs.sort_by_key(|d| std::cmp::Reverse(d.meta.updated));
-    Ok(Json(docs))
+    Ok(([(UNLISTED, hidden.len().to_string())], Json(docs)).into_response())
 }
 
 pub(crate) use service::stored_meta;
@@ -229,6 +242,9 @@ pub struct ImportQuery {
     mode: Option<String>,
     /// The importing browser's author secret (open mode).
     author: Option<String>,
+    /// `1`: the file is the starting text of a document nobody has written
+    /// in yet, shown apart from the members' writing like a template's.
+    starting: Option<u8>,
     /// A member token or the admin token.
     token: Option<String>,
 }
@@ -265,7 +281,16 @@ pub async fn import_doc(
     };
     // Only now, with the caller allowed, is the body read.
     let body = guard::read_text(body).await?;
-    let (revision, degraded) = service::import(&app, &id, format, mode, author, body).await?;
+    let by = match query.starting {
+        None | Some(0) => service::ImportAs::Author(author),
+        Some(1) => service::ImportAs::Starting,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "starting={other}: use 0 or 1"
+            )));
+        }
+    };
+    let (revision, degraded) = service::import(&app, &id, format, mode, by, body).await?;
     Ok(Json(json!({ "id": id, "revision": revision, "degraded": degraded })).into_response())
 }
 

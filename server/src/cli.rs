@@ -39,6 +39,10 @@ pub struct ExportArgs {
     /// Work through a running server at this URL instead of the data directory.
     #[arg(long, env = "QUIRE_SERVER")]
     pub server: Option<String>,
+    /// With --server: a member's or the admin's token, sent as a bearer
+    /// token. Documents in groups need one.
+    #[arg(long, env = "QUIRE_TOKEN", hide_env_values = true, requires = "server")]
+    pub token: Option<String>,
 }
 
 /// Arguments of `quire import`.
@@ -61,6 +65,76 @@ pub struct ImportArgs {
     /// Work through a running server at this URL instead of the data directory.
     #[arg(long, env = "QUIRE_SERVER")]
     pub server: Option<String>,
+    /// With --server: a member's or the admin's token, sent as a bearer
+    /// token. Documents in groups need one.
+    #[arg(long, env = "QUIRE_TOKEN", hide_env_values = true, requires = "server")]
+    pub token: Option<String>,
+}
+
+/// A running server and the credential to present to it.
+struct Remote {
+    base: String,
+    token: Option<String>,
+}
+
+impl Remote {
+    fn get(&self, url: &str) -> anyhow::Result<Vec<u8>> {
+        Ok(self.get_with_header(url, None)?.0)
+    }
+
+    /// The body, and the value of `header` if asked for and present.
+    fn get_with_header(
+        &self,
+        url: &str,
+        header: Option<&str>,
+    ) -> anyhow::Result<(Vec<u8>, Option<String>)> {
+        let mut request = ureq::get(url).config().http_status_as_error(false).build();
+        if let Some(token) = &self.token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.call().with_context(|| format!("GET {url}"))?;
+        let value = header.and_then(|h| {
+            response
+                .headers()
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_vec()?;
+        check_status(url, response.status().as_u16(), &body)?;
+        Ok((body, value))
+    }
+
+    fn post(&self, url: &str, content_type: &str, body: String) -> anyhow::Result<Vec<u8>> {
+        let mut request = ureq::post(url)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .header("content-type", content_type);
+        if let Some(token) = &self.token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.send(body).with_context(|| format!("POST {url}"))?;
+        let body = response.body_mut().read_to_vec()?;
+        check_status(url, response.status().as_u16(), &body)?;
+        Ok(body)
+    }
+}
+
+/// Fails with the server's own message for a status that is not 2xx.
+fn check_status(url: &str, status: u16, body: &[u8]) -> anyhow::Result<()> {
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let message = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    bail!("{url}: {status} {message}")
 }
 
 /// Where the documents are.
@@ -70,13 +144,20 @@ enum Target {
         shutdown: CancellationToken,
         tracker: TaskTracker,
     },
-    Remote(String),
+    Remote(Remote),
 }
 
 impl Target {
-    async fn open(config: &Config, server: Option<&str>) -> anyhow::Result<Self> {
+    async fn open(
+        config: &Config,
+        server: Option<&str>,
+        token: Option<&str>,
+    ) -> anyhow::Result<Self> {
         if let Some(url) = server {
-            return Ok(Self::Remote(url.trim_end_matches('/').to_owned()));
+            return Ok(Self::Remote(Remote {
+                base: url.trim_end_matches('/').to_owned(),
+                token: token.map(str::to_owned),
+            }));
         }
         Self::local(config).await
     }
@@ -111,25 +192,31 @@ impl Target {
         }
     }
 
-    async fn list(&self) -> anyhow::Result<Vec<(String, String)>> {
+    /// Every document this caller may read, as `(id, title)`, and how many
+    /// others exist that it may not.
+    async fn list(&self) -> anyhow::Result<(Vec<(String, String)>, u64)> {
         match self {
-            Self::Local { app, .. } => Ok(app
-                .store
-                .list_meta()
-                .await?
-                .into_iter()
-                .map(|(id, meta)| (id, meta.title))
-                .collect()),
-            Self::Remote(base) => {
-                let body = get(&format!("{base}/api/v1/docs"))?;
+            Self::Local { app, .. } => Ok((
+                app.store
+                    .list_meta()
+                    .await?
+                    .into_iter()
+                    .map(|(id, meta)| (id, meta.title))
+                    .collect(),
+                0,
+            )),
+            Self::Remote(remote) => {
+                let url = format!("{}/api/v1/docs", remote.base);
+                let (body, unlisted) = remote.get_with_header(&url, Some(crate::api::UNLISTED))?;
                 let docs: Vec<Value> = serde_json::from_slice(&body)?;
-                Ok(docs
+                let docs = docs
                     .iter()
                     .filter_map(|d| {
                         let id = d["id"].as_str()?.to_owned();
                         Some((id, d["title"].as_str().unwrap_or_default().to_owned()))
                     })
-                    .collect())
+                    .collect();
+                Ok((docs, unlisted.and_then(|n| n.parse().ok()).unwrap_or(0)))
             }
         }
     }
@@ -148,10 +235,14 @@ impl Target {
                     .map_err(api)?;
                 Ok((exported.bytes, exported.filename))
             }
-            Self::Remote(base) => {
+            Self::Remote(remote) => {
                 let rev = rev.map(|r| format!("?rev={r}")).unwrap_or_default();
-                let url = format!("{base}/api/v1/docs/{id}/export/{}{rev}", format.extension());
-                let bytes = get(&url)?;
+                let url = format!(
+                    "{}/api/v1/docs/{id}/export/{}{rev}",
+                    remote.base,
+                    format.extension()
+                );
+                let bytes = remote.get(&url)?;
                 Ok((bytes, format!("{id}.{}", format.extension())))
             }
         }
@@ -185,19 +276,23 @@ impl Target {
                             .0
                     }
                 };
-                let author = crdt_core::AuthorId::from("cli");
-                let (revision, degraded) = service::import(app, &id, format, mode, author, source)
+                let by = service::ImportAs::Author(crdt_core::document::CLI_AUTHOR.into());
+                let (revision, degraded) = service::import(app, &id, format, mode, by, source)
                     .await
                     .map_err(api)?;
                 Ok((id, revision, degraded))
             }
-            Self::Remote(base) => {
+            Self::Remote(remote) => {
+                let base = &remote.base;
                 let id = match &args.doc {
                     Some(id) => id.clone(),
                     None => {
                         let body = serde_json::json!({ "title": title }).to_string();
-                        let created =
-                            post(&format!("{base}/api/v1/docs"), "application/json", body)?;
+                        let created = remote.post(
+                            &format!("{base}/api/v1/docs"),
+                            "application/json",
+                            body,
+                        )?;
                         let created: Value = serde_json::from_slice(&created)?;
                         created["id"]
                             .as_str()
@@ -211,8 +306,13 @@ impl Target {
                     ImportFormat::Text => "txt",
                     ImportFormat::Html => "html",
                 };
-                let url = format!("{base}/api/v1/docs/{id}/import?format={ext}&mode={mode}");
-                let answer: Value = serde_json::from_slice(&post(&url, "text/plain", source)?)?;
+                // A file that becomes a new document is its starting text.
+                let starting = u8::from(args.doc.is_none());
+                let url = format!(
+                    "{base}/api/v1/docs/{id}/import?format={ext}&mode={mode}&starting={starting}"
+                );
+                let answer: Value =
+                    serde_json::from_slice(&remote.post(&url, "text/plain", source)?)?;
                 let revision = answer["revision"].as_u64().unwrap_or_default();
                 let degraded = answer["degraded"]
                     .as_array()
@@ -232,29 +332,10 @@ fn api(e: ApiError) -> anyhow::Error {
     anyhow!("{e}")
 }
 
-fn get(url: &str) -> anyhow::Result<Vec<u8>> {
-    let mut response = ureq::get(url)
-        .call()
-        .with_context(|| format!("GET {url}"))?;
-    Ok(response
-        .body_mut()
-        .with_config()
-        .limit(1 << 30)
-        .read_to_vec()?)
-}
-
-fn post(url: &str, content_type: &str, body: String) -> anyhow::Result<Vec<u8>> {
-    let mut response = ureq::post(url)
-        .header("content-type", content_type)
-        .send(body)
-        .with_context(|| format!("POST {url}"))?;
-    Ok(response.body_mut().read_to_vec()?)
-}
-
 /// `quire export`.
 pub async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
     let format: ExportFormat = args.format.parse()?;
-    let target = Target::open(config, args.server.as_deref()).await?;
+    let target = Target::open(config, args.server.as_deref(), args.token.as_deref()).await?;
     let result = match (&args.all, &args.doc) {
         (Some(dir), _) => export_all(&target, dir, format).await,
         (None, Some(id)) => export_one(&target, id, format, &args).await,
@@ -282,9 +363,13 @@ async fn export_one(
     Ok(())
 }
 
+/// Exports every document it can, goes on past one that fails, and fails
+/// itself unless every document was exported: one that could not be, or
+/// documents the caller was not shown (those of groups, without a token).
 async fn export_all(target: &Target, dir: &Path, format: ExportFormat) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let docs = target.list().await?;
+    let (docs, unlisted) = target.list().await?;
+    let mut failed = Vec::new();
     let bar = ProgressBar::new(docs.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("a valid template"),
@@ -295,16 +380,41 @@ async fn export_all(target: &Target, dir: &Path, format: ExportFormat) -> anyhow
         } else {
             title.clone()
         });
-        let (bytes, _) = target.export(id, format, None).await?;
-        write(&dir.join(format!("{id}.{}", format.extension())), &bytes)?;
+        let written = match target.export(id, format, None).await {
+            Ok((bytes, _)) => write(&dir.join(format!("{id}.{}", format.extension())), &bytes),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            bar.suspend(|| eprintln!("could not export {id}: {e:#}"));
+            failed.push(id.clone());
+        }
         bar.inc(1);
     }
-    bar.finish_with_message(format!(
-        "exported {} documents to {}",
-        docs.len(),
+    let exported = docs.len() - failed.len();
+    let total = docs.len() as u64 + unlisted;
+    bar.finish_and_clear();
+    eprintln!(
+        "exported {exported} of {total} documents to {}",
         dir.display()
-    ));
-    Ok(())
+    );
+    let mut missing = Vec::new();
+    if !failed.is_empty() {
+        missing.push(format!("{} failed ({})", failed.len(), failed.join(", ")));
+    }
+    if unlisted > 0 {
+        missing.push(format!(
+            "{unlisted} the server did not list for this caller (documents in groups need \
+             --token or QUIRE_TOKEN with access to them)"
+        ));
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "exported {exported} of {total} documents: {}",
+            missing.join("; ")
+        )
+    }
 }
 
 fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -331,7 +441,7 @@ pub async fn import(config: &Config, args: ImportArgs) -> anyhow::Result<()> {
     {
         bail!("invalid document id {id:?}");
     }
-    let target = Target::open(config, args.server.as_deref()).await?;
+    let target = Target::open(config, args.server.as_deref(), args.token.as_deref()).await?;
     let result = target.import(&args, format, source).await;
     target.close().await;
     let (id, revision, degraded) = result?;

@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use crdt_core::Document;
 use crdt_core::authorship::{self, Present};
+use crdt_core::document::is_starting_author;
 use crdt_core::export::{AuthorRun, Authorship, LegendEntry};
+use crdt_core::sessions::{SESSION_PAUSE_MS, SessionGrouper};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -19,7 +21,21 @@ use crate::error::ApiError;
 use crate::store::DocMeta;
 use axum::http::HeaderMap;
 
+<<<<<<< HEAD
 /// The colour of an author (one function decides it everywhere).
+=======
+/// Colours given to authors, by a hash of their id.
+const COLORS: &[&str] = &[
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b",
+    "#bcbd22", "#7f7f7f", "#393b79", "#637939",
+];
+
+/// The colour of starting text (a template's, an import's): a neutral grey,
+/// as it is nobody's.
+pub const STARTING_COLOR: &str = "#9e9e9e";
+
+/// The colour of an author.
+>>>>>>> main
 pub fn color_of(author: &str) -> &'static str {
     crdt_core::authorship::color_of(author)
 }
@@ -29,6 +45,7 @@ pub fn name_of(meta: &DocMeta, author: &str) -> String {
     match meta.names.get(author) {
         Some(name) => name.clone(),
         None if author == crdt_core::document::SYSTEM_AUTHOR => "Quire".to_owned(),
+        None if author == crdt_core::document::CLI_AUTHOR => "Imported file".to_owned(),
         None => author.to_owned(),
     }
 }
@@ -84,8 +101,16 @@ pub async fn contributions(
     let snapshot = app.registry.read(&id).await.map_err(ApiError::internal)?;
     let present = present_of(&snapshot).await?;
     let total: u64 = present.authors.values().sum();
+    let written = present.written();
     let stats = &snapshot.stats;
-    let mut ids: Vec<&String> = stats.authors.keys().chain(present.authors.keys()).collect();
+    // Starting text (a template, an import the server made) is shown apart:
+    // no member wrote it, so it is no part of anyone's share.
+    let mut ids: Vec<&String> = stats
+        .authors
+        .keys()
+        .chain(present.authors.keys())
+        .filter(|a| !is_starting_author(a))
+        .collect();
     ids.sort();
     ids.dedup();
     let authors: Vec<Value> = ids
@@ -103,10 +128,12 @@ pub async fn contributions(
                 "name": name_of(&meta, author),
                 "color": color_of(author),
                 "present": here,
-                "share": if total == 0 { 0.0 } else { here as f64 / total as f64 },
+                "share": present.share(author),
                 "inserted": s.inserted,
                 "deleted": s.deleted,
-                "edits": s.edits,
+                "edits": s.sessions,
+                "sessions": s.sessions,
+                "revisions": s.edits,
                 "active_minutes": s.active_minutes,
                 "first_edit": s.first_edit,
                 "last_edit": s.last_edit,
@@ -131,13 +158,35 @@ pub async fn contributions(
     let sections: Vec<Value> = present
         .sections
         .iter()
-        .map(|(heading, by)| json!({ "heading": heading, "authors": by }))
+        .map(|(heading, by)| {
+            let (starting, members): (BTreeMap<&String, &u64>, BTreeMap<&String, &u64>) =
+                by.iter().partition(|(a, _)| is_starting_author(a));
+            json!({
+                "heading": heading,
+                "authors": members,
+                "starting": starting.values().copied().sum::<u64>(),
+            })
+        })
+        .collect();
+    let starting = present.starting();
+    let sources: Vec<Value> = present
+        .authors
+        .iter()
+        .filter(|(a, _)| is_starting_author(a))
+        .map(|(a, n)| json!({ "author_id": a, "name": name_of(&meta, a), "present": n }))
         .collect();
     Ok(Json(json!({
         "id": id,
         "title": meta.title,
         "revision": snapshot.revision,
         "length": total,
+        "written": written,
+        "starting": {
+            "present": starting,
+            "share": if total == 0 { 0.0 } else { starting as f64 / total as f64 },
+            "sources": sources,
+        },
+        "session_pause_ms": SESSION_PAUSE_MS,
         "authors": authors,
         "sections": sections,
         "timeline": { "bucket_ms": bucket_ms, "buckets": timeline },
@@ -151,6 +200,8 @@ pub struct HistoryQuery {
     from: Option<u64>,
     /// Page size (default 100, at most 1000).
     limit: Option<u64>,
+    /// `sessions`: the history as work sessions instead of revisions.
+    steps: Option<String>,
     /// A member token or the admin token.
     token: Option<String>,
 }
@@ -162,7 +213,19 @@ pub async fn history(
     headers: HeaderMap,
     Query(query): Query<HistoryQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let meta = insights_meta(&app, &headers, query.token.as_deref(), &id).await?;
+    // Whoever may read the document may read its history: every revision's
+    // text (and who wrote it) is theirs to export anyway.
+    let principal = auth::principal(&app, &headers, query.token.as_deref()).await?;
+    let meta = crate::service::authorized_meta(&app, &principal, &id, Access::Read).await?;
+    match query.steps.as_deref() {
+        None | Some("revisions") => {}
+        Some("sessions") => return session_steps(&app, &id, &meta).await,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "unknown steps {other:?}: use revisions or sessions"
+            )));
+        }
+    }
     let from = query.from.unwrap_or(1).max(1);
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let entries = app.store.log_range(&id, from, from + limit - 1).await?;
@@ -193,6 +256,54 @@ pub async fn history(
     })))
 }
 
+/// Log entries read at once while grouping a history into sessions.
+const SCAN_CHUNK: u64 = 1000;
+
+/// `GET /api/v1/docs/{id}/history?steps=sessions`: the whole history as
+/// work sessions, ordered by their last revision. Each is a step of the
+/// history slider: the document as that session left it.
+async fn session_steps(app: &AppState, id: &str, meta: &DocMeta) -> Result<Json<Value>, ApiError> {
+    let mut grouper = SessionGrouper::default();
+    let mut revisions = meta.revisions;
+    let mut from = 1;
+    loop {
+        let entries = app.store.log_range(id, from, from + SCAN_CHUNK - 1).await?;
+        let Some(last) = entries.last().map(|e| e.seq) else {
+            break;
+        };
+        for e in &entries {
+            grouper.push(e.seq, e.ts, &e.author, e.applied);
+        }
+        revisions = revisions.max(last);
+        from = last + 1;
+    }
+    let steps: Vec<Value> = grouper
+        .finish()
+        .into_iter()
+        .map(|s| {
+            json!({
+                "rev": s.last_rev,
+                "first_rev": s.first_rev,
+                "start": s.start,
+                "ts": s.end,
+                "author": s.author,
+                "name": name_of(meta, &s.author),
+                "color": color_of(&s.author),
+                "starting": is_starting_author(&s.author),
+                "revisions": s.revisions,
+                "inserted": s.inserted,
+                "deleted": s.deleted,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "id": id,
+        "revisions": revisions,
+        "session_pause_ms": SESSION_PAUSE_MS,
+        "steps": steps,
+    })))
+}
+
 /// The names of the people whose text is in the document, in the order
 /// their text first appears (the server's own edits, a template's text, are
 /// no one's).
@@ -201,7 +312,7 @@ pub fn contributors(document: &Document, meta: &DocMeta) -> Vec<String> {
     let present = authorship::present(document);
     for (author, _, _) in &present.runs {
         if let Some(author) = author.as_deref()
-            && author != crdt_core::document::SYSTEM_AUTHOR
+            && !is_starting_author(author)
             && !seen.contains(&author)
         {
             seen.push(author);
@@ -221,9 +332,13 @@ pub fn authorship_of(document: &Document, meta: &DocMeta) -> Authorship {
         .map(|(author, _units, chars)| AuthorRun {
             author: author.as_ref().map(|a| {
                 *index.entry(a.clone()).or_insert_with(|| {
-                    legend.push(LegendEntry {
-                        name: name_of(meta, a),
-                        color: color_of(a).to_owned(),
+                    legend.push(if is_starting_author(a) {
+                        LegendEntry {
+                            starting: true,
+                            ..LegendEntry::author(name_of(meta, a), STARTING_COLOR)
+                        }
+                    } else {
+                        LegendEntry::author(name_of(meta, a), color_of(a))
                     });
                     legend.len() - 1
                 })

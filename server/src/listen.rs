@@ -26,6 +26,8 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use crate::metrics::Metrics;
+use crate::throttle::ClientAddr;
+use tower::ServiceExt as _;
 
 /// Limits of the accept loop.
 #[derive(Debug, Clone, Copy)]
@@ -137,10 +139,17 @@ pub async fn serve(
             _permit: permit,
             open: metrics.tcp_connections.clone(),
         });
+<<<<<<< HEAD
         // Handlers see the peer's address (the message-rate limit per address).
         let service = TowerToHyperService::new(router.clone().map_request(
             move |mut request: hyper::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
+=======
+        // Handlers that count per client (document creation) read its address.
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ClientAddr(peer));
+>>>>>>> main
                 request
             },
         ));

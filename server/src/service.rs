@@ -12,6 +12,7 @@ use rand::Rng;
 
 use crate::app::AppState;
 use crate::auth::{Access, Principal};
+use crate::doc::{EditError, Limit};
 use crate::error::ApiError;
 use crate::ids::{new_doc_id, valid_doc_id};
 use crate::store::DocMeta;
@@ -140,7 +141,7 @@ pub async fn create(
         app.registry
             .edit(&id, SYSTEM_AUTHOR.into(), update)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(edit_refused)?;
     }
     Ok((id, meta))
 }
@@ -215,18 +216,47 @@ pub async fn export(
     })
 }
 
-/// Imports `body` into a document as an edit by `author`; returns the new
-/// revision and what the schema could not hold.
+/// Who an import is written by.
+#[derive(Debug, Clone)]
+pub enum ImportAs {
+    /// An edit by this author, counted as their writing.
+    Author(AuthorId),
+    /// The starting text of a document nobody has written in yet (a file
+    /// that becomes a new document): no member's writing, like a template.
+    Starting,
+}
+
+/// Imports `body` into a document; returns the new revision and what the
+/// schema could not hold. Starting text is refused (409) once a member has
+/// written in the document, so nobody's writing can be turned into it.
 pub async fn import(
     app: &AppState,
     id: &str,
     format: ImportFormat,
     mode: WriteMode,
-    author: AuthorId,
+    by: ImportAs,
     body: String,
 ) -> Result<(u64, Vec<String>), ApiError> {
     stored_meta(app, id).await?;
     let snapshot = app.registry.read(id).await.map_err(ApiError::internal)?;
+    let author: AuthorId = match by {
+        ImportAs::Author(author) => author,
+        ImportAs::Starting => {
+            if snapshot
+                .stats
+                .authors
+                .keys()
+                .any(|a| !crdt_core::document::is_starting_author(a))
+            {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "not_new",
+                    "starting text goes only into a document nobody has written in yet",
+                ));
+            }
+            SYSTEM_AUTHOR.into()
+        }
+    };
     // Conversion is CPU work: off the runtime's workers, a bounded few at once.
     let _permit = app
         .imports
@@ -251,6 +281,22 @@ pub async fn import(
         .registry
         .edit(id, author, update)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(edit_refused)?;
     Ok((revision, degraded))
+}
+
+/// The answer to an edit the document did not make: a limit is the
+/// caller's to know (nothing changed), anything else the server's failure.
+fn edit_refused(e: EditError) -> ApiError {
+    match e {
+        EditError::Limit(limit @ Limit::DocBytes) => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", limit.reason())
+        }
+        EditError::Limit(limit @ Limit::DiskBytes) => ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_full",
+            limit.reason(),
+        ),
+        EditError::Failed(reason) => ApiError::internal(reason),
+    }
 }

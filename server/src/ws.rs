@@ -52,6 +52,7 @@ pub async fn upgrade(
     Path(doc): Path<String>,
     Query(params): Query<WsParams>,
     headers: HeaderMap,
+<<<<<<< HEAD
     extensions: Extensions,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
@@ -60,6 +61,13 @@ pub async fn upgrade(
         .map(|ConnectInfo(addr)| addr.ip());
     let admitted = admit(&app, &doc, &params, &headers).await;
     let (author, name, role, read_only) = admitted.inspect_err(|_| {
+=======
+    peer: Option<axum::Extension<crate::throttle::ClientAddr>>,
+    ws: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let admitted = admit(&app, &doc, &params, &headers, peer.as_deref()).await;
+    let (author, name, read_only) = admitted.inspect_err(|_| {
+>>>>>>> main
         app.metrics.refused_connections.inc();
     })?;
     let acks = params.acks.as_deref() == Some("1");
@@ -98,7 +106,12 @@ async fn admit(
     doc: &str,
     params: &WsParams,
     headers: &HeaderMap,
+<<<<<<< HEAD
 ) -> Result<(AuthorId, Option<String>, Option<&'static str>, bool), ApiError> {
+=======
+    peer: Option<&crate::throttle::ClientAddr>,
+) -> Result<(AuthorId, Option<String>, bool), ApiError> {
+>>>>>>> main
     if !valid_doc_id(doc) {
         return Err(ApiError::bad_request("invalid document id"));
     }
@@ -111,10 +124,19 @@ async fn admit(
         ));
     }
     let principal = auth::principal(app, headers, params.token.as_deref()).await?;
-    let group = app.store.get_meta(doc).await?.and_then(|m| m.group);
+    let meta = app.store.get_meta(doc).await?;
+    let group = meta.as_ref().and_then(|m| m.group.clone());
     let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;
     service::ensure_not_deleted(app, doc).await?;
+    // Only an open server's strangers make documents by opening an address,
+    // as in Etherpad. A member's or the admin's documents are made through
+    // the API, so an unknown id is a mistyped one: it must not become an
+    // empty document outside every group.
+    if meta.is_none() && principal != Principal::Anonymous {
+        return Err(ApiError::not_found(format!("no document {doc}")));
+    }
     let read_only = access < Access::Edit;
+<<<<<<< HEAD
     let name = params
         .name
         .as_deref()
@@ -124,12 +146,24 @@ async fn admit(
             Arc::from(groups::author_of_member(&m.member)),
             Some(m.name),
             Some(m.role.as_str()),
+=======
+    let name = params.name.as_deref().and_then(clean_name);
+    let creates = meta.is_none() && !app.registry.is_loaded(doc);
+    let admitted = match &principal {
+        Principal::Member(m) => (
+            Arc::from(groups::author_of_member(&m.member)),
+            Some(m.name.clone()),
+>>>>>>> main
             read_only,
         ),
         Principal::Admin => (
             Arc::from("admin"),
+<<<<<<< HEAD
             name.or(Some("Admin".into())),
             None,
+=======
+            name.clone().or(Some("Admin".into())),
+>>>>>>> main
             read_only,
         ),
         Principal::Anonymous => {
@@ -142,7 +176,12 @@ async fn admit(
             };
             (author, name, None, read_only)
         }
-    })
+    };
+    // Opening an id that is neither stored nor loaded creates a document.
+    if creates {
+        crate::throttle::admit_creation(app, &principal, headers, peer)?;
+    }
+    Ok(admitted)
 }
 
 /// Who a connection is, as admitted.

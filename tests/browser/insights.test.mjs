@@ -112,13 +112,25 @@ test('the history slider shows an earlier revision, and play advances', async ()
   const upTo = ALICE_TEXT.slice(0, typed).trim()
   assert.equal((await api(`/docs/${id}/export/txt?rev=${rev}`)).trim(), upTo)
 
+  // The slider steps by work session: the title Quire set, Alice's typing, Bob's.
+  const { steps } = await api(`/docs/${id}/history?steps=sessions`)
+  assert.deepEqual(steps.map((s) => s.starting ? 'start' : s.name), ['start', 'Alice', 'Bob'])
   const page = await session.open(`/d/${id}/history`)
   const label = page.locator('[data-testid="rev-label"]')
-  await eventually(async () => assert.equal(await label.innerText(), `Revision ${history.length} of ${history.length}`))
+  await eventually(async () => assert.equal(await label.innerText(), `Session 3 of 3 · revision ${history.length} of ${history.length}`))
   const doc = page.frameLocator('[data-testid="revision-doc"]')
   await doc.locator('main p', { hasText: 'Bob adds this.!!' }).waitFor()
+  await page.locator('#rev-slider').focus()
+  await page.keyboard.press('ArrowLeft')
+  await eventually(async () => assert.equal(await label.innerText(), `Session 2 of 3 · revision ${steps[1].rev} of ${history.length}`))
+  await eventually(async () => assert.equal((await doc.locator('main p').innerText()).trim(), ALICE_TEXT))
+  assert.equal(await page.locator('[data-testid="change-author"]').innerText(), 'Alice')
+  assert.equal(await page.locator('[data-testid="change-inserted"]').innerText(), '+20')
+  await page.screenshot({ path: await screenshotPath('history-sessions') })
 
-  // Keyboard on the slider: Home, then right arrows.
+  // Every revision, one at a time: Home, then right arrows.
+  await page.locator('#fine-steps').check()
+  await eventually(async () => assert.equal(await label.innerText(), `Revision ${steps[1].rev} of ${history.length}`))
   await page.locator('#rev-slider').focus()
   await page.keyboard.press('Home')
   for (let i = 1; i < rev; i++) await page.keyboard.press('ArrowRight')
@@ -141,7 +153,7 @@ test('the history slider shows an earlier revision, and play advances', async ()
   await page.locator('button[aria-label="Play"][aria-pressed="false"]').waitFor()
   await page.screenshot({ path: await screenshotPath('history') })
 
-  // An address with ?rev= opens that revision.
+  // An address with ?rev= opens that revision, one that ends no session revision by revision.
   const direct = await session.open(`/d/${id}/history?rev=${rev}`, { viewport: { width: 390, height: 844 } })
   await eventually(async () => assert.equal((await direct.frameLocator('[data-testid="revision-doc"]').locator('main p').innerText()).trim(), upTo))
   await direct.screenshot({ path: await screenshotPath('history-phone') })
@@ -180,6 +192,32 @@ test('every control on the insights and history pages has an accessible name', a
       .map((el) => el.outerHTML.slice(0, 80)))
     assert.deepEqual(unnamed, [], page.url())
   }
+})
+
+test('a template\'s text is shown apart and is no part of the members\' shares', async () => {
+  const doc = await createDoc(session.server, 'From a template', 'meeting-notes')
+  const writer = await session.open(`/d/${doc}`, { name: 'Alice' })
+  await editor(writer).waitFor()
+  await waitForStatus(writer, 'Saved')
+  await focusEnd(writer)
+  await writer.keyboard.type('Alice wrote this.', { delay: 10 })
+  await waitForStatus(writer, 'Saved')
+
+  const teacher = await session.open(`/d/${doc}/insights`)
+  const alice = await authorRow(teacher, 'Alice')
+  assert.equal(alice.shareText, '100.0%')
+  assert.equal(await teacher.locator('[data-testid="authors-table"] tbody tr').count(), 1, 'no row for the template')
+  const note = teacher.locator('[data-testid="starting"]')
+  await note.filter({ hasText: 'Starting text (template or imported file)' }).waitFor()
+  const c = await api(`/docs/${doc}/contributions`)
+  assert.ok(c.starting.present > 0 && c.starting.share > 0.5, JSON.stringify(c.starting))
+  assert.match(await note.innerText(), new RegExp(`${c.starting.present} characters`))
+  assert.match(await teacher.locator('[data-testid="summary"]').innerText(), /^17 characters written/)
+  await teacher.locator('button[aria-controls="authored-panel"]').click()
+  const legend = teacher.frameLocator('[data-testid="authored"]').locator('aside.legend')
+  await legend.filter({ hasText: 'Starting text' }).waitFor()
+  assert.match(await legend.innerText(), /Alice \(100%\)/)
+  await teacher.screenshot({ path: await screenshotPath('insights-template'), fullPage: true })
 })
 
 test('no page logged an error', () => {

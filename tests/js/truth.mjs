@@ -157,6 +157,8 @@ export function checkContributions (contributions, truth, fragment, clients, sta
     assert.ok(a !== undefined, `${name} is not listed`)
     assert.deepEqual({ present: a.present, inserted: a.inserted, deleted: a.deleted },
       { present: expected.get(name) ?? 0, inserted: t.inserted, deleted: t.deleted }, `${name}'s numbers`)
+    // No starting text here, so the members wrote the whole body.
+    assert.equal(contributions.written, total)
     assert.ok(Math.abs(a.share - (total === 0 ? 0 : a.present / total)) < 1e-9, `${name}'s share`)
     assert.ok(a.edits > 0 && a.active_minutes >= 1, `${name} edited`)
     assert.ok(a.first_edit >= started - 1000 && a.first_edit <= a.last_edit && a.last_edit <= Date.now(), `${name}'s edit times`)

@@ -127,3 +127,153 @@ async fn errors_are_json_with_the_right_status() {
     assert_eq!(status, 200);
     assert!(metrics.contains("quire_updates_applied_total"));
 }
+
+/// Appends `text` to document `id` as the author with browser secret `secret`.
+fn append_as(base: &str, id: &str, secret: &str, text: &str) {
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs/{id}/import?format=txt&mode=append&author={secret}"),
+        "-H",
+        "content-type: text/plain",
+        "--data-binary",
+        text,
+    ]);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
+async fn starting_text_is_shown_apart_and_edits_count_work_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), &[]);
+    let base = server.http();
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs"),
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"title":"Report","template":"project-report"}"#,
+    ]);
+    assert_eq!(status, 201, "{body}");
+    let id = json(&body)["id"].as_str().unwrap().to_owned();
+    let alice = "alice-secret-0123456789abcdef";
+    let bob = "bob-secret-0123456789abcdefgh";
+    // Alice writes in three bursts, Bob in one: each is one revision here.
+    for part in ["Alice one.", "Alice two.", "Alice three."] {
+        append_as(&base, &id, alice, part);
+    }
+    append_as(&base, &id, bob, "Bob writes.");
+
+    let (status, body) = curl(&[&format!("{base}/api/v1/docs/{id}/contributions")]);
+    assert_eq!(status, 200, "{body}");
+    let c = json(&body);
+    let authors = c["authors"].as_array().unwrap();
+    assert_eq!(authors.len(), 2, "only the members, not the template: {c}");
+    let by_present = |n: u64| {
+        authors
+            .iter()
+            .find(|a| a["present"] == n)
+            .unwrap_or_else(|| panic!("nobody with {n}: {c}"))
+    };
+    let (a, b) = (by_present(32), by_present(11));
+    let written = 32 + 11;
+    assert_eq!(c["written"], written);
+    assert!(
+        (a["share"].as_f64().unwrap() - 32.0 / 43.0).abs() < 1e-9,
+        "{a}"
+    );
+    assert!(
+        (b["share"].as_f64().unwrap() - 11.0 / 43.0).abs() < 1e-9,
+        "{b}"
+    );
+    let starting = c["starting"]["present"].as_u64().unwrap();
+    assert!(starting > 0, "{c}");
+    assert_eq!(c["length"].as_u64().unwrap(), starting + written);
+    assert_eq!(c["starting"]["sources"][0]["name"], "Quire");
+    // Three revisions within a few seconds are one work session.
+    assert_eq!(
+        (a["revisions"].as_u64(), a["sessions"].as_u64()),
+        (Some(3), Some(1))
+    );
+    assert_eq!(a["edits"], a["sessions"]);
+
+    // The coloured export's legend: shares of the members' writing, the
+    // template's text apart.
+    let (status, html) = curl(&[&format!("{base}/api/v1/docs/{id}/export/html?authorship=1")]);
+    assert_eq!(status, 200);
+    let legend = &html[html.find("<aside").expect("a legend")..];
+    assert!(legend.contains("<small>(74%)</small>"), "{legend}");
+    assert!(legend.contains("<small>(25%)</small>"), "{legend}");
+    assert!(legend.contains("Starting text"), "{legend}");
+    assert!(!legend.contains("Quire"), "{legend}");
+
+    // The history as work sessions: the template's, Alice's, Bob's.
+    let (status, body) = curl(&[&format!("{base}/api/v1/docs/{id}/history?steps=sessions")]);
+    assert_eq!(status, 200, "{body}");
+    let h = json(&body);
+    let steps: Vec<(u64, u64, bool)> = h["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["first_rev"].as_u64().unwrap(),
+                s["rev"].as_u64().unwrap(),
+                s["starting"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![(1, 2, true), (3, 5, false), (6, 6, false)],
+        "{h}"
+    );
+    assert_eq!(h["revisions"], 6);
+    let (status, _) = curl(&[&format!("{base}/api/v1/docs/{id}/history?steps=hours")]);
+    assert_eq!(status, 400);
+
+    // A file imported as a new document is its starting text...
+    let (_, body) = curl(&[
+        "-X",
+        "POST",
+        &format!("{base}/api/v1/docs"),
+        "-H",
+        "content-type: application/json",
+        "-d",
+        r#"{"title":"Handout"}"#,
+    ]);
+    let handout = json(&body)["id"].as_str().unwrap().to_owned();
+    let import = format!("{base}/api/v1/docs/{handout}/import?format=md&starting=1&author={alice}");
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &import,
+        "-H",
+        "content-type: text/markdown",
+        "--data-binary",
+        "# Task\n\nAnswer the questions.",
+    ]);
+    assert_eq!(status, 200, "{body}");
+    let (_, body) = curl(&[&format!("{base}/api/v1/docs/{handout}/contributions")]);
+    let c = json(&body);
+    assert_eq!(c["authors"], serde_json::json!([]), "{c}");
+    assert_eq!(c["starting"]["present"], 25);
+    // ...but once a member wrote in it, nothing can become starting text.
+    append_as(&base, &handout, bob, "My answer.");
+    let (_, before) = curl(&[&format!("{base}/api/v1/docs/{handout}")]);
+    let (status, body) = curl(&[
+        "-X",
+        "POST",
+        &import,
+        "-H",
+        "content-type: text/markdown",
+        "--data-binary",
+        "# Replaced",
+    ]);
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(json(&body)["error"], "not_new");
+    let (_, after) = curl(&[&format!("{base}/api/v1/docs/{handout}")]);
+    assert_eq!(json(&after)["revisions"], json(&before)["revisions"]);
+}

@@ -93,3 +93,102 @@ fn import_then_export_on_a_data_directory_and_through_a_server() {
     ]);
     assert!(txt.trim_end().ends_with("appended line"), "{txt}");
 }
+
+/// `curl` with a bearer token and a JSON body; returns the answer's JSON.
+fn post_json(url: &str, token: &str, body: &str) -> serde_json::Value {
+    let out = Command::new("curl")
+        .args(["-s", "-f", "-X", "POST", url])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args(["-H", "content-type: application/json", "-d", body])
+        .output()
+        .expect("curl runs");
+    assert!(out.status.success(), "POST {url} failed");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn export_all_through_a_server_needs_a_token_for_group_documents() {
+    const ADMIN: &str = "admin-token-for-the-cli-test-0123";
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("data"), &["--admin-token", ADMIN]);
+    let url = server.http();
+    let api = format!("{url}/api/v1");
+    let group = post_json(&format!("{api}/groups"), ADMIN, r#"{"name":"4B"}"#)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let teacher = post_json(
+        &format!("{api}/groups/{group}/members"),
+        ADMIN,
+        r#"{"name":"Ada","role":"teacher"}"#,
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let in_group = post_json(
+        &format!("{api}/docs"),
+        &teacher,
+        &format!(r#"{{"title":"Essay","group":"{group}"}}"#),
+    )["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let open = post_json(&format!("{api}/docs"), ADMIN, r#"{"title":"Open"}"#)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Without a token the group's document is not listed: the run says so
+    // and fails, after exporting what it could.
+    let out = dir.path().join("anonymous");
+    let (ok, _, err) = quire(&["export", "--all", out.to_str().unwrap(), "--server", &url]);
+    assert!(!ok, "an incomplete export must fail: {err}");
+    assert!(err.contains("exported 1 of 2 documents"), "{err}");
+    assert!(err.contains("--token"), "{err}");
+    assert!(out.join(format!("{open}.md")).exists());
+    assert!(!out.join(format!("{in_group}.md")).exists());
+
+    // With the admin's token, as a flag or from the environment, everything.
+    let out = dir.path().join("admin");
+    let (ok, _, err) = quire(&[
+        "export",
+        "--all",
+        out.to_str().unwrap(),
+        "--server",
+        &url,
+        "--token",
+        ADMIN,
+    ]);
+    assert!(ok, "{err}");
+    assert!(err.contains("exported 2 of 2 documents"), "{err}");
+    assert!(out.join(format!("{in_group}.md")).exists());
+    assert!(out.join(format!("{open}.md")).exists());
+    let env_out = dir.path().join("env");
+    let run = Command::new(binary())
+        .args([
+            "export",
+            "--all",
+            env_out.to_str().unwrap(),
+            "--server",
+            &url,
+        ])
+        .env("QUIRE_TOKEN", &teacher)
+        .output()
+        .unwrap();
+    // The teacher sees the group's document and the open one.
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(env_out.join(format!("{in_group}.md")).exists());
+
+    // One document through the server: a refusal is the server's message.
+    let (ok, _, err) = quire(&["export", &in_group, "-o", "-", "--server", &url]);
+    assert!(!ok);
+    assert!(err.contains("401") && err.contains("token"), "{err}");
+    let (ok, _, err) = quire(&[
+        "export", &in_group, "-o", "-", "--server", &url, "--token", &teacher,
+    ]);
+    assert!(ok, "{err}");
+}

@@ -220,19 +220,81 @@ async fn http_boundaries() {
         200
     );
 
-    // Roles: editors and viewers cannot create or delete in the group.
+    // The history is for everyone who reads the document; insights stay
+    // the teachers'.
+    for reader in [&s.editor, &s.viewer, &s.teacher] {
+        let (status, body) = call("GET", &format!("{doc}/history"), Some(reader), None);
+        assert_eq!(status, 200, "{body}");
+        assert!(body["items"].is_array(), "{body}");
+    }
+    assert_eq!(
+        call(
+            "GET",
+            &format!("{doc}/history"),
+            Some(&s.other_teacher),
+            None
+        )
+        .0,
+        403
+    );
+
+    // Roles: editors create in their group, as in a shared folder; viewers
+    // do not, and only teachers delete.
     let create = Some(json!({ "title": "x", "group": s.group }));
+    let (status, created) = call(
+        "POST",
+        &format!("{api}/docs"),
+        Some(&s.editor),
+        create.clone(),
+    );
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["group"], json!(s.group));
     assert_eq!(
         call(
             "POST",
             &format!("{api}/docs"),
-            Some(&s.editor),
+            Some(&s.viewer),
+            create.clone()
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        call(
+            "POST",
+            &format!("{api}/docs"),
+            Some(&s.other_teacher),
             create.clone()
         )
         .0,
         403
     );
     assert_eq!(call("POST", &format!("{api}/docs"), None, create).0, 401);
+    let made = format!("{api}/docs/{}", created["id"].as_str().unwrap());
+    assert_eq!(call("DELETE", &made, Some(&s.editor), None).0, 403);
+    assert_eq!(call("DELETE", &made, Some(&s.teacher), None).0, 204);
+
+    // A mistyped id is no document: not over HTTP, and opening it on the
+    // websocket as a member makes no empty one.
+    let typo = format!("{}x", s.doc);
+    assert_eq!(
+        call("GET", &format!("{api}/docs/{typo}"), Some(&s.editor), None).0,
+        404
+    );
+    let ws_typo = s.server.ws(&typo, &format!("token={}", s.editor));
+    match tokio_tungstenite::connect_async(&ws_typo).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status().as_u16(), 404),
+        other => panic!("a member's unknown id must not open: {other:?}"),
+    }
+    assert_eq!(
+        call("GET", &format!("{api}/docs/{typo}"), Some(&s.teacher), None).0,
+        404,
+        "still no such document"
+    );
+    // Strangers of an open server still make a document by opening its address.
+    let mut stranger = Client::connect(&s.server.ws("brand-new-open-doc", "acks=1")).await;
+    stranger.insert(0, "hello").await;
+    assert!(stranger.wait_saved().await);
     assert_eq!(call("DELETE", &doc, Some(&s.editor), None).0, 403);
     assert_eq!(call("DELETE", &doc, Some(&s.other_teacher), None).0, 403);
     let import = format!("{doc}/import?format=txt&token={}", s.viewer);

@@ -103,10 +103,13 @@ export interface ImportResult {
 
 /**
  * Imports `text` in `format` into document `id`, replacing its body, as an
- * edit by this browser's author (or the token's member).
+ * edit by this browser's author (or the token's member); with `starting`,
+ * as the starting text of a document nobody has written in yet, which is
+ * nobody's share (like a template's).
  */
-export async function importDocument (id: string, format: ImportFormat, text: string): Promise<ImportResult> {
+export async function importDocument (id: string, format: ImportFormat, text: string, starting = false): Promise<ImportResult> {
   const params = new URLSearchParams({ format, mode: 'replace', author: authorSecret() })
+  if (starting) params.set('starting', '1')
   const init: RequestInit = { method: 'POST', headers: { ...headers(), 'Content-Type': 'text/plain; charset=utf-8' }, body: text }
   const response = await fetch(`/api/v1/docs/${encodeURIComponent(id)}/import?${params.toString()}`, init)
   if (!response.ok) throw new RequestError(response.status, await errorMessage(response))

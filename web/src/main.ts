@@ -1,11 +1,11 @@
 /** Entry point: a single-page app that picks a page from the address. */
-import { h, pageRoot, replaceChildren } from './dom'
 import { captureToken } from './identity'
 import { renderEditor } from './pages/editor'
 import { renderGroup } from './pages/group'
 import { renderHistory } from './pages/history'
 import { renderHome } from './pages/home'
 import { renderInsights } from './pages/insights'
+import { renderNotFound } from './pages/not-found'
 
 /** The page an address leads to. */
 export type Route =
@@ -23,15 +23,6 @@ export function route (pathname: string): Route {
   if (match === null) return { page: 'not-found' }
   const sub = match[2] as 'history' | 'insights' | undefined
   return { page: sub ?? 'editor', id: match[1] }
-}
-
-function renderNotFound (): void {
-  document.title = 'Not found · Quire'
-  replaceChildren(pageRoot('page-placeholder'),
-    h('main', { class: 'card placeholder' },
-      h('h1', {}, 'Not found'),
-      h('p', {}, 'There is no page at this address.'),
-      h('a', { href: '/' }, 'Go to the home page')))
 }
 
 async function start (): Promise<void> {

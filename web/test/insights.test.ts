@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { EditorState } from 'prosemirror-state'
 import { authorDecorations, type AuthoredText } from '../src/editor/authored-runs'
 import { schema } from '../src/editor/schema'
-import { nextRevision } from '../src/history/player'
+import { nextRevision, stopIndex } from '../src/history/player'
 import { pageStart } from '../src/history/revisions'
 import { formatShare, safeColor } from '../src/insights/format'
 import { layoutTimeline, niceCeiling } from '../src/insights/timeline'
@@ -60,6 +60,9 @@ test('history pages and playback steps', () => {
   assert.deepEqual([1, 200, 201, 450].map((r) => pageStart(r, 200)), [1, 1, 201, 401])
   assert.equal(nextRevision(5, 10, 1), 6)
   assert.equal(nextRevision(9, 10, 5), 10)
+  // A revision is shown by the first stop (session end) at or after it.
+  assert.deepEqual([1, 2, 5, 6, 9, 10].map((r) => stopIndex([2, 5, 9], r)), [0, 0, 1, 2, 2, 2])
+  assert.equal(stopIndex([], 3), 0)
   assert.equal(revisionFromAddress('?rev=12'), 12)
   assert.equal(revisionFromAddress('?rev=0'), null)
   assert.equal(revisionFromAddress('?rev=abc'), null)

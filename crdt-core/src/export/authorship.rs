@@ -17,6 +17,21 @@ pub struct LegendEntry {
     /// The author's colour as `#rgb` or `#rrggbb`; anything else is replaced
     /// by a colour from a fixed palette.
     pub color: String,
+    /// Starting text (a template, an import the server made): listed apart
+    /// in the legend and no part of the authors' shares.
+    #[serde(default)]
+    pub starting: bool,
+}
+
+impl LegendEntry {
+    /// A member who wrote some of the text.
+    pub fn author(name: impl Into<String>, color: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            color: color.into(),
+            starting: false,
+        }
+    }
 }
 
 /// A run of consecutive characters written by one author.

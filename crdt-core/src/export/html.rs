@@ -92,19 +92,50 @@ fn author_css(authorship: &Authorship) -> String {
     css
 }
 
+/// The authors with their shares of what they wrote, then the starting
+/// text apart: a template's text is nobody's share.
 fn legend(authorship: &Authorship, out: &mut String) {
     let counts = authorship.counts();
-    let total: usize = counts.iter().sum();
-    out.push_str("<aside class=\"legend\">\n<h2>Authors</h2>\n<ul>\n");
+    let is_starting = |i: usize| authorship.authors[i].starting;
+    let written: usize = (0..counts.len())
+        .filter(|&i| !is_starting(i))
+        .map(|i| counts[i])
+        .sum();
+    let all: usize = counts.iter().sum();
+    out.push_str("<aside class=\"legend\">\n<h2>Authors</h2>\n");
+    let members = (0..counts.len()).any(|i| !is_starting(i));
+    if members {
+        out.push_str("<ul>\n");
+    }
     for (i, author) in authorship.authors.iter().enumerate() {
-        let share = (counts[i] * 100).checked_div(total).unwrap_or(0);
+        if is_starting(i) {
+            continue;
+        }
+        let share = (counts[i] * 100).checked_div(written).unwrap_or(0);
         let _ = writeln!(
             out,
             "<li><span class=\"swatch a{i}\"></span>{} <small>({share}%)</small></li>",
             escape(&author.name)
         );
     }
-    out.push_str("</ul>\n</aside>\n");
+    if members {
+        out.push_str("</ul>\n");
+    }
+    let starting: Vec<usize> = (0..counts.len()).filter(|&i| is_starting(i)).collect();
+    if !starting.is_empty() {
+        let chars: usize = starting.iter().map(|&i| counts[i]).sum();
+        let of_all = (chars * 100).checked_div(all).unwrap_or(0);
+        out.push_str("<p class=\"starting\">");
+        for i in &starting {
+            let _ = write!(out, "<span class=\"swatch a{i}\"></span>");
+        }
+        let _ = writeln!(
+            out,
+            "Starting text (template or import) <small>({of_all}% of the document, \
+             not counted in the shares)</small></p>"
+        );
+    }
+    out.push_str("</aside>\n");
 }
 
 struct Writer<'a, 'r> {

@@ -1,4 +1,4 @@
-/** The group page's documents: the list, and for teachers create and delete. */
+/** The group page's documents: the list, create for its writers, delete for its teachers. */
 import { createDocument, deleteDocument, TEMPLATES } from '../api'
 import { h, replaceChildren } from '../dom'
 import { timeElement } from '../insights/format'
@@ -15,11 +15,12 @@ function titleOf (doc: GroupDoc): string {
 
 /**
  * The list of the group's documents, each a link to its editor; with
- * `manage`, each has a delete button that asks for confirmation first.
+ * `manage`, each has a delete button that asks for confirmation first;
+ * `write` says whether the reader may create documents below.
  */
-export function docsSection (docs: GroupDoc[], manage: boolean): HTMLElement {
+export function docsSection (docs: GroupDoc[], manage: boolean, write = manage): HTMLElement {
   const list = h('ul', { class: 'group-docs', 'aria-labelledby': 'docs-heading' })
-  const empty = h('p', { class: 'muted' }, manage
+  const empty = h('p', { class: 'muted' }, write
     ? 'No documents yet. Create the first one below.'
     : 'No documents yet. Your teacher will add them.')
   const error = h('p', { class: 'error', role: 'alert' })
@@ -55,7 +56,7 @@ export function docsSection (docs: GroupDoc[], manage: boolean): HTMLElement {
   return section
 }
 
-/** The teacher's form that creates a document in `group` and opens it. */
+/** The form that creates a document in `group` and opens it (teachers and editors). */
 export function createDocForm (group: string): HTMLElement {
   const title = h('input', { id: 'group-new-title', type: 'text', maxlength: 200, placeholder: 'Untitled document', autocomplete: 'off' })
   const template = h('select', { id: 'group-new-template' },

@@ -17,11 +17,15 @@ export interface AuthorContribution {
   color: string
   /** Characters of the current body this author wrote (UTF-16 units). */
   present: number
-  /** present / length, 0..1. */
+  /** present / written: the share of what members wrote (starting text left out), 0..1. */
   share: number
   inserted: number
   deleted: number
+  /** Work sessions (the same as `sessions`): runs of changes without a long pause. */
   edits: number
+  sessions: number
+  /** Changes stored from this author; a keystroke may be one. */
+  revisions: number
   active_minutes: number
   /** Milliseconds since the epoch; 0 when the author never edited. */
   first_edit: number
@@ -41,9 +45,16 @@ export interface Contributions {
   id: string
   title: string
   revision: number
+  /** Characters in the body, starting text included. */
   length: number
+  /** Characters members wrote: the whole of their shares. */
+  written: number
+  /** Text the document started with (a template, an imported file): nobody's writing. */
+  starting: { present: number, share: number }
+  /** The longest pause within one work session, in ms. */
+  session_pause_ms: number
   authors: AuthorContribution[]
-  sections: Array<{ heading: string, authors: Record<string, number> }>
+  sections: Array<{ heading: string, authors: Record<string, number>, starting: number }>
   timeline: { bucket_ms: number, buckets: Array<{ start: number, authors: Record<string, BucketCounts> }> }
 }
 
@@ -56,6 +67,30 @@ export interface HistoryItem {
   color: string
   inserted: number
   deleted: number
+}
+
+/** One work session: a step of the history slider. */
+export interface HistoryStep {
+  /** Its last revision: the document as the session left it. */
+  rev: number
+  first_rev: number
+  start: number
+  ts: number
+  author: string
+  name: string
+  color: string
+  /** Starting text (a template, an imported file), nobody's writing. */
+  starting: boolean
+  revisions: number
+  inserted: number
+  deleted: number
+}
+
+/** `GET /docs/{id}/history?steps=sessions`. */
+export interface HistorySteps {
+  revisions: number
+  session_pause_ms: number
+  steps: HistoryStep[]
 }
 
 /** One page of `GET /docs/{id}/history`. */
@@ -133,6 +168,12 @@ export async function fetchDocInfo (id: string, signal?: AbortSignal): Promise<D
 export async function fetchHistoryPage (id: string, from: number, limit: number, signal?: AbortSignal): Promise<HistoryPage> {
   const response = await get(`${base(id)}/history?from=${from}&limit=${limit}`, signal)
   return await response.json() as HistoryPage
+}
+
+/** The whole history as work sessions, ordered by their last revision. */
+export async function fetchHistorySteps (id: string, signal?: AbortSignal): Promise<HistorySteps> {
+  const response = await get(`${base(id)}/history?steps=sessions`, signal)
+  return await response.json() as HistorySteps
 }
 
 /**

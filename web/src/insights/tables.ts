@@ -23,11 +23,11 @@ function numberCell (col: string, value: number, text = formatCount(value)): HTM
 
 const COLUMNS: Array<[string, string, string?]> = [
   ['Author', 'name'],
-  ['Share', 'share', 'Share of the current text'],
+  ['Share', 'share', 'Share of the text the members wrote (starting text left out)'],
   ['Present', 'present', 'Characters of the current text this author wrote'],
   ['Inserted', 'inserted', 'Characters this author typed or pasted, over the whole history'],
   ['Deleted', 'deleted', 'Characters this author removed, their own or anyone else\'s'],
-  ['Edits', 'edits', 'Changes saved from this author'],
+  ['Edits', 'edits', 'Work sessions: runs of changes with no pause longer than five minutes'],
   ['Active min', 'active_minutes', 'Minutes with at least one edit'],
   ['First edit', 'first_edit'],
   ['Last edit', 'last_edit']
@@ -43,7 +43,7 @@ export function authorsTable (authors: readonly AuthorContribution[]): HTMLEleme
     numberCell('present', a.present),
     numberCell('inserted', a.inserted),
     numberCell('deleted', a.deleted),
-    numberCell('edits', a.edits),
+    h('td', { class: 'num', 'data-col': 'edits', 'data-value': a.edits, title: `${formatCount(a.revisions)} saved changes` }, formatCount(a.edits)),
     numberCell('active_minutes', a.active_minutes),
     h('td', { 'data-col': 'first_edit' }, timeElement(a.first_edit)),
     h('td', { 'data-col': 'last_edit' }, timeElement(a.last_edit))))
@@ -76,7 +76,8 @@ function sectionBar (counts: Record<string, number>, authors: readonly AuthorCon
 /** Characters present per top-level section (by heading) and author. */
 export function sectionsTable (data: Contributions): HTMLElement {
   const authors = sortAuthors(data.authors).filter((a) => a.present > 0)
-  if (data.sections.length === 0 || authors.length === 0) {
+  const starting = data.starting.present > 0
+  if (data.sections.length === 0 || (authors.length === 0 && !starting)) {
     return h('p', { class: 'muted', 'data-testid': 'sections-table' }, 'The document has no text yet.')
   }
   return h('div', { class: 'table-scroll', role: 'region', 'aria-labelledby': 'sections-caption', tabindex: 0 },
@@ -85,6 +86,7 @@ export function sectionsTable (data: Contributions): HTMLElement {
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Section'),
         ...authors.map((a) => h('th', { scope: 'col', class: 'num', 'data-author-id': a.author_id }, swatch(a.color), a.name)),
+        starting ? h('th', { scope: 'col', class: 'num starting', 'data-col': 'starting' }, 'Starting text') : null,
         h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Mix')))),
       h('tbody', {}, ...data.sections.map((section, i) => h('tr', {},
         h('th', { scope: 'row', class: section.heading === '' ? 'muted' : '' },
@@ -93,5 +95,6 @@ export function sectionsTable (data: Contributions): HTMLElement {
           const n = section.authors[a.author_id] ?? 0
           return h('td', { class: n === 0 ? 'num zero' : 'num', 'data-author-id': a.author_id }, formatCount(n))
         }),
+        starting ? h('td', { class: section.starting === 0 ? 'num zero starting' : 'num starting', 'data-col': 'starting' }, formatCount(section.starting)) : null,
         h('td', { class: 'bar-cell' }, sectionBar(section.authors, authors)))))))
 }

@@ -7,7 +7,7 @@ import { h, pageRoot, replaceChildren } from '../dom'
 import { authorColours, authorColoursEnabled } from '../editor/authorship'
 import { createEditor } from '../editor/view'
 import { loadProfile, signedIn, tokenClaims, type Profile } from '../identity'
-import { ApiError, fetchDocInfo } from '../insights/api'
+import { ApiError, fetchDocInfo, type DocInfo } from '../insights/api'
 import { accessBadge, deleteItem, docAccess, groupLink, type DocAccess } from '../panels/access'
 import { chatPanel } from '../panels/chat'
 import { presenceList, profileEditor as makeProfileEditor } from '../panels/presence'
@@ -16,6 +16,7 @@ import { titleInput } from '../panels/title'
 import { rememberDoc } from '../recent'
 import { openDocument, updateProfile } from '../sync/connection'
 import { docPath } from './home'
+import { renderNotFound } from './not-found'
 
 function exportMenu (id: string): HTMLElement {
   const menu = h('details', { class: 'menu export-menu' },
@@ -50,8 +51,32 @@ function closeMenusOnOutsideClick (root: HTMLElement): void {
   })
 }
 
-/** Renders the editor for document `id` and connects it to the server. */
+/**
+ * Renders the editor for document `id` and connects it to the server. A
+ * signed-in member's documents are made through the API, so they exist: the
+ * API is asked first, and an id it does not know (a mistyped one) shows the
+ * not-found state instead of an empty document.
+ */
 export function renderEditor (id: string): void {
+  if (!signedIn()) {
+    openEditor(id, null)
+    return
+  }
+  fetchDocInfo(id).then((info) => openEditor(id, info), (err: unknown) => {
+    if (err instanceof ApiError && err.status === 404) {
+      renderNotFound('There is no document at this address. Check the link, or open the document from your group\'s page.')
+    } else if (err instanceof ApiError && err.status === 410) {
+      renderNotFound('This document was deleted.', 'Deleted')
+    } else if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      renderNotFound(`You cannot open this document: ${err.message}`, 'No access')
+    } else {
+      // The server is unreachable: open the editor, which connects when it can.
+      openEditor(id, null)
+    }
+  })
+}
+
+function openEditor (id: string, known: DocInfo | null): void {
   let profile: Profile = loadProfile()
   const connection = openDocument(id, profile)
   const root = pageRoot('page-editor')
@@ -156,8 +181,9 @@ export function renderEditor (id: string): void {
       endIfRefused(err)
     })
   }
-  if (signedIn()) {
-    // A signed-in member's documents are made through the API, so they exist: ask at once.
+  if (known !== null) {
+    applyAccess(docAccess(known))
+  } else if (signedIn()) {
     askAccess()
   } else {
     // Without a token the document is outside groups, and anyone's to edit

@@ -1,6 +1,7 @@
 /**
  * The group page at /g/{group}, where a member's sign-in link leads: the
- * group's name, your role and its documents; teachers also create and delete
+ * group's name, your role and its documents. Teachers and editors create
+ * documents (from a template or an imported file); teachers also delete
  * documents and manage the members.
  */
 import { RequestError } from '../api'
@@ -9,6 +10,7 @@ import { fetchGroupDocs, type GroupDocs } from '../groups/api'
 import { createDocForm, docsSection } from '../groups/docs'
 import { membersSection } from '../groups/members'
 import { forgetToken, signedIn } from '../identity'
+import { importCard } from '../panels/import'
 
 const ROLE_LABELS: Record<GroupDocs['role'], string> = {
   teacher: 'Teacher',
@@ -62,10 +64,12 @@ export function renderGroup (group: string): void {
     role.setAttribute('aria-label', `Your role: ${role.textContent}`)
     role.hidden = false
     const manage = info.role === 'teacher' || info.role === 'admin'
+    const write = manage || info.role === 'editor'
     main.removeAttribute('aria-busy')
     replaceChildren(main,
-      docsSection(info.docs, manage),
-      manage && createDocForm(group),
+      docsSection(info.docs, manage, write),
+      write && createDocForm(group),
+      write && importCard(group),
       manage && membersSection(group))
   }, (err: unknown) => {
     main.removeAttribute('aria-busy')

@@ -1,15 +1,20 @@
 /**
- * The history page at /d/{id}/history: a slider and a play button over every
- * revision, the document as it was at the chosen revision (coloured by
- * author), the change made there, and exports of that revision. The address
- * keeps the revision as `?rev=N`; new revisions are picked up while open.
+ * The history page at /d/{id}/history: a slider and a play button that step
+ * through the work sessions (each member's runs of changes without a long
+ * pause), or through every revision with "Every revision" on; the document as
+ * it was at the chosen step (coloured by author), what that step changed, and
+ * exports of that revision. The address keeps the revision as `?rev=N`; new
+ * revisions are picked up while open. Anyone who may read the document may
+ * see its history; a refusal is said once and never retried.
  */
 import { EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { createPlayer, type Player } from '../history/player'
 import { RevisionLog } from '../history/revisions'
-import { exportAddress, fetchAuthoredHtml, fetchDocInfo, refusal, type HistoryItem } from '../insights/api'
-import { formatCount, swatch, timeElement } from '../insights/format'
+import {
+  exportAddress, fetchAuthoredHtml, fetchDocInfo, fetchHistorySteps, refusal, type DocInfo, type HistoryItem, type HistoryStep
+} from '../insights/api'
+import { formatCount, formatTime, swatch, timeElement } from '../insights/format'
 import { authoredFrame } from '../panels/authored-frame'
 import { docPath } from './home'
 
@@ -37,6 +42,36 @@ function describeChange (item: HistoryItem | undefined): HTMLElement[] {
   ]
 }
 
+/** What one work session changed: who, from when to when, and how much. */
+function describeStep (step: HistoryStep): HTMLElement[] {
+  const who = step.starting
+    ? h('span', { class: 'change-author', 'data-testid': 'change-author' }, swatch('#9e9e9e'), 'Starting text')
+    : h('span', { class: 'change-author', 'data-testid': 'change-author' }, swatch(step.color), step.name)
+  const span = formatTime(step.start) === formatTime(step.ts) ? [timeElement(step.ts)] : [timeElement(step.start), '–', timeElement(step.ts)]
+  return [
+    who,
+    h('span', { class: 'change-time' }, ...span),
+    h('span', {},
+      h('span', { class: 'ins', 'data-testid': 'change-inserted' }, `+${formatCount(step.inserted)}`), ' inserted, ',
+      h('span', { class: 'del', 'data-testid': 'change-deleted' }, `−${formatCount(step.deleted)}`), ' deleted'),
+    h('span', { class: 'muted', 'data-testid': 'change-revisions' }, step.revisions === 1
+      ? `revision ${step.rev}`
+      : `${formatCount(step.revisions)} changes, revisions ${step.first_rev}–${step.rev}`)
+  ]
+}
+
+/** The label of a stop: the session (or revision) and where it is in the history. */
+function stopLabel (fine: boolean, index: number, count: number, rev: number, revisions: number): string {
+  return fine
+    ? `Revision ${rev} of ${revisions}`
+    : `Session ${index + 1} of ${count} · revision ${rev} of ${revisions}`
+}
+
+/** Whether the caller may see the insights: a teacher's view in a group, anyone's outside one. */
+function mayInspect (info: DocInfo): boolean {
+  return info.group === undefined || info.group === null || info.access === 'manage'
+}
+
 function exportLinks (id: string, rev: number): HTMLElement[] {
   return EXPORT_FORMATS.map((f) => h('a', {
     href: exportAddress(id, f.ext, { rev, link: true }),
@@ -54,15 +89,45 @@ export function renderHistory (id: string): void {
   const title = h('span', {}, 'Loading…')
   const change = h('p', { class: 'change', 'data-testid': 'change', 'aria-live': 'polite' })
   const exports = h('p', { class: 'exports', 'data-testid': 'exports' })
-  const message = h('p', { class: 'muted', role: 'status' })
+  const message = h('p', { class: 'muted', role: 'status', 'data-testid': 'history-message' })
   const frame = authoredFrame('The document at the chosen revision', { testId: 'revision-doc' })
   const controls = h('div', { class: 'controls' })
+  const fine = h('input', { type: 'checkbox', id: 'fine-steps' })
+  const fineLabel = h('label', { class: 'inline-field fine-steps', for: 'fine-steps', title: 'Step through every saved change instead of work sessions' },
+    fine, ' Every revision')
+  const insightsLink = h('a', { href: `${docPath(id)}/insights`, hidden: true }, 'Insights')
   let player: Player | null = null
   let pollTimer: number | undefined
   let abort: AbortController | null = null
+  let revisions = 0
+  let steps: HistoryStep[] = []
+  let stepsFor = -1
+  /** Set once the server refused: the page says so and asks no more. */
+  let refused = false
+
+  /** Ends the page for good after a refusal (no access, gone, no such document). */
+  const refuse = (err: unknown): boolean => {
+    const answer = refusal(err, 'the history of this document')
+    if (answer === null) return false
+    refused = true
+    window.clearTimeout(pollTimer)
+    abort?.abort()
+    title.textContent = answer.title
+    message.textContent = answer.message
+    replaceChildren(controls)
+    replaceChildren(change)
+    replaceChildren(exports)
+    fineLabel.hidden = true
+    return true
+  }
+
+  const stops = (): number[] => fine.checked
+    ? Array.from({ length: revisions }, (_, i) => i + 1)
+    : steps.map((s) => s.rev)
 
   /** Shows revision `rev`; resolves once its text is on screen (or superseded). */
   const show = async (rev: number): Promise<void> => {
+    if (refused) return
     abort?.abort()
     const controller = new AbortController()
     abort = controller
@@ -70,12 +135,18 @@ export function renderHistory (id: string): void {
     url.searchParams.set('rev', String(rev))
     window.history.replaceState(window.history.state, '', url.pathname + url.search)
     replaceChildren(exports, 'Export this revision: ', ...exportLinks(id, rev))
-    replaceChildren(change, ...describeChange(undefined))
-    log.item(rev).then((item) => {
-      if (abort === controller) replaceChildren(change, ...describeChange(item))
-    }, () => {
-      if (abort === controller) replaceChildren(change, h('span', { class: 'muted' }, 'Could not load this change.'))
-    })
+    const step = fine.checked ? undefined : steps.find((s) => s.rev === rev)
+    if (step !== undefined) {
+      replaceChildren(change, ...describeStep(step))
+    } else {
+      replaceChildren(change, ...describeChange(undefined))
+      log.item(rev).then((item) => {
+        if (abort === controller) replaceChildren(change, ...describeChange(item))
+      }, (err: unknown) => {
+        if (refuse(err)) return
+        if (abort === controller) replaceChildren(change, h('span', { class: 'muted' }, 'Could not load this change.'))
+      })
+    }
     try {
       const html = await fetchAuthoredHtml(id, rev, controller.signal)
       if (controller.signal.aborted) return
@@ -86,38 +157,59 @@ export function renderHistory (id: string): void {
       frame.element.dataset.rev = String(rev)
       message.textContent = ''
     } catch (err) {
-      if (controller.signal.aborted) return
+      if (controller.signal.aborted || refuse(err)) return
       message.textContent = `Could not load revision ${rev}: ${err instanceof Error ? err.message : String(err)}`
     }
   }
 
+  const describe = (index: number, count: number, rev: number, total: number): string =>
+    stopLabel(fine.checked, index, count, rev, total)
+
   const poll = async (): Promise<void> => {
     window.clearTimeout(pollTimer)
+    if (refused) return
     try {
       const info = await fetchDocInfo(id)
       const name = info.title === '' ? 'Untitled' : info.title
       title.textContent = name
       document.title = `History: ${name} · Quire`
+      insightsLink.hidden = !mayInspect(info)
+      revisions = info.revisions
+      // Asked again until the stored history has caught up with the document.
+      if (!fine.checked && stepsFor !== revisions) {
+        const answer = await fetchHistorySteps(id)
+        steps = answer.steps
+        stepsFor = answer.revisions
+      }
       if (player === null) {
-        const wanted = revisionFromAddress(window.location.search) ?? info.revisions
-        player = createPlayer(info.revisions, wanted, show)
+        const wanted = revisionFromAddress(window.location.search) ?? revisions
+        // A revision that ends no session is reachable revision by revision.
+        if (wanted !== revisions && !steps.some((s) => s.rev === wanted)) fine.checked = true
+        player = createPlayer(stops(), revisions, wanted, show, describe)
         replaceChildren(controls, player.element)
-        if (info.revisions > 0) player.choose(wanted)
+        if (revisions > 0) player.choose(wanted)
         else message.textContent = 'This document has no revisions yet.'
       } else {
-        player.setRevisions(info.revisions)
+        player.setStops(stops(), revisions)
       }
     } catch (err) {
-      const refused = refusal(err, 'this document')
-      if (refused !== null) {
-        title.textContent = refused.title
-        message.textContent = refused.message
-        return
-      }
+      if (refuse(err)) return
       message.textContent = `Could not load the history: ${err instanceof Error ? err.message : String(err)}`
     }
-    if (document.visibilityState !== 'hidden') pollTimer = window.setTimeout(() => { void poll() }, POLL_MS)
+    if (!refused && document.visibilityState !== 'hidden') pollTimer = window.setTimeout(() => { void poll() }, POLL_MS)
   }
+  fine.addEventListener('change', () => {
+    if (player === null) return
+    const at = player.revision
+    if (!fine.checked) {
+      // Back to sessions: the session that holds the revision shown.
+      stepsFor = -1
+      void poll().then(() => { if (player !== null) player.choose(at) })
+      return
+    }
+    player.setStops(stops(), revisions)
+    player.choose(at)
+  })
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && player !== null) void poll()
   })
@@ -128,9 +220,9 @@ export function renderHistory (id: string): void {
       h('h1', {}, 'History: ', title),
       h('nav', { class: 'page-nav', 'aria-label': 'Document' },
         h('a', { href: docPath(id) }, 'Open document'),
-        h('a', { href: `${docPath(id)}/insights` }, 'Insights'))),
+        insightsLink)),
     h('main', { class: 'history' },
-      h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, change, exports, message),
+      h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, fineLabel, change, exports, message),
       h('section', { class: 'card doc-card', 'aria-label': 'The document at this revision' }, frame.element)))
   void poll()
 }

@@ -1,16 +1,20 @@
 /**
  * The insights page at /d/{id}/insights, the teacher's view: every author's
- * share, inserted and deleted characters, edits and active time; present text
+ * share of what the members wrote, inserted and deleted characters, work
+ * sessions and active time; the starting text apart; present text
  * per section; a timeline chart; and the text highlighted by author. It polls
  * the contributions API every few seconds while the tab is visible.
  */
 import { h, pageRoot, replaceChildren } from '../dom'
 import { fetchAuthoredHtml, fetchContributions, refusal, type Contributions } from '../insights/api'
-import { formatCount, swatch } from '../insights/format'
+import { formatCount, formatShare, swatch } from '../insights/format'
 import { authorsTable, sectionsTable, sortAuthors } from '../insights/tables'
 import { timelineChart } from '../insights/timeline'
 import { authoredFrame } from '../panels/authored-frame'
 import { docPath } from './home'
+
+/** The colour of starting text, as the server's coloured export shows it. */
+const STARTING_COLOR = '#9e9e9e'
 
 /** How often the numbers are refreshed, in ms. */
 export const REFRESH_MS = 3000
@@ -27,6 +31,7 @@ export const BUCKETS: ReadonlyArray<{ seconds: number, label: string }> = [
 interface Parts {
   title: HTMLElement
   summary: HTMLElement
+  starting: HTMLElement
   authors: HTMLElement
   chart: HTMLElement
   legend: HTMLElement
@@ -53,9 +58,12 @@ function render (parts: Parts, data: Contributions): void {
   const title = data.title === '' ? 'Untitled' : data.title
   parts.title.textContent = title
   document.title = `Insights: ${title} · Quire`
-  // Quire itself ("system") writes templates and titles; it is not a member.
-  const writers = data.authors.filter((a) => a.author_id !== 'system' && (a.edits > 0 || a.present > 0)).length
-  parts.summary.textContent = `${formatCount(data.length)} characters · ${formatCount(data.revision)} revisions · ${writers} ${writers === 1 ? 'author' : 'authors'}`
+  const writers = data.authors.filter((a) => a.edits > 0 || a.present > 0).length
+  parts.summary.textContent = `${formatCount(data.written)} characters written · ${formatCount(data.revision)} revisions · ${writers} ${writers === 1 ? 'author' : 'authors'}`
+  // Starting text (a template, an imported file) is nobody's: apart, and out of the shares.
+  parts.starting.hidden = data.starting.present === 0
+  replaceChildren(parts.starting, swatch(STARTING_COLOR),
+    `Starting text (template or imported file): ${formatCount(data.starting.present)} characters, ${formatShare(data.starting.share)} of the document. It is not counted in anyone's share.`)
   replaceChildren(parts.authors, authorsTable(data.authors))
   replaceChildren(parts.sections, sectionsTable(data))
   renderChart(parts, data)
@@ -68,6 +76,7 @@ export function renderInsights (id: string): void {
   const parts: Parts = {
     title: h('span', {}, 'Loading…'),
     summary: h('p', { class: 'muted', 'data-testid': 'summary' }),
+    starting: h('p', { class: 'starting-note', 'data-testid': 'starting', hidden: true }),
     authors: h('div', {}),
     chart: h('div', { class: 'timeline', 'data-testid': 'timeline' }),
     legend: h('ul', { class: 'legend', 'aria-label': 'Authors in the chart' }),
@@ -149,7 +158,7 @@ export function renderInsights (id: string): void {
       parts.updated),
     h('main', { class: 'insights' },
       h('section', { class: 'card', 'aria-labelledby': 'who-heading' },
-        h('h2', { id: 'who-heading' }, 'Who wrote what'), parts.summary, parts.authors),
+        h('h2', { id: 'who-heading' }, 'Who wrote what'), parts.summary, parts.authors, parts.starting),
       h('section', { class: 'card', 'aria-labelledby': 'timeline-heading' },
         h('div', { class: 'card-head' },
           h('h2', { id: 'timeline-heading' }, 'Timeline'),

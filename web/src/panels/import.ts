@@ -1,7 +1,8 @@
 /**
- * Import on the home page: a file picker and a drop area for Markdown, plain
- * text and HTML files. Each file becomes a new document titled after it; what
- * the schema could not hold is listed before the document opens.
+ * Import on the home page and a group's page: a file picker and a drop area
+ * for Markdown, plain text and HTML files. Each file becomes a new document
+ * titled after it (in the group, on a group's page); what the schema could
+ * not hold is listed before the document opens.
  */
 import { createDocument, importDocument, type ImportFormat } from '../api'
 import { h, replaceChildren } from '../dom'
@@ -31,8 +32,8 @@ function messageOf (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-/** The import card of the home page. */
-export function importCard (): HTMLElement {
+/** The import card; with `group`, each file becomes a document of that group. */
+export function importCard (group?: string): HTMLElement {
   const input = h('input', {
     id: 'import-file',
     type: 'file',
@@ -46,7 +47,8 @@ export function importCard (): HTMLElement {
   const error = h('p', { class: 'error', role: 'alert' })
   const report = h('div', { class: 'import-report' })
   const card = h('section', { class: 'card stack', 'aria-labelledby': 'import-heading' },
-    h('h2', { id: 'import-heading' }, 'Import a file'), input, zone, status, error, report)
+    h('h2', { id: 'import-heading' }, group === undefined ? 'Import a file' : 'Import a file into this group'),
+    input, zone, status, error, report)
 
   let busy = false
   const start = (file: File): void => {
@@ -65,7 +67,7 @@ export function importCard (): HTMLElement {
     busy = true
     zone.classList.add('busy')
     status.textContent = `Importing ${file.name}…`
-    void importFile(file, format).then((result) => {
+    void importFile(file, format, group).then((result) => {
       const path = `/d/${encodeURIComponent(result.id)}`
       if (result.degraded.length === 0) {
         status.textContent = `Imported ${file.name}. Opening it…`
@@ -107,12 +109,13 @@ export function importCard (): HTMLElement {
   return card
 }
 
-/** Creates a document titled after `file` and imports the file into it. */
-async function importFile (file: File, format: ImportFormat): Promise<{ id: string, degraded: string[] }> {
+/** Creates a document titled after `file` (in `group`, if given) and imports the file into it. */
+async function importFile (file: File, format: ImportFormat, group?: string): Promise<{ id: string, degraded: string[] }> {
   const text = await file.text()
-  const doc = await createDocument(titleFromFileName(file.name), 'blank')
+  const doc = await createDocument(titleFromFileName(file.name), 'blank', group)
   try {
-    const result = await importDocument(doc.id, format, text)
+    // The file is the new document's starting text: nobody's share, as a template's.
+    const result = await importDocument(doc.id, format, text, true)
     return { id: doc.id, degraded: result.degraded }
   } catch (err) {
     throw new Error(`the document was created (/d/${doc.id}) but the import failed: ${messageOf(err)}`)
