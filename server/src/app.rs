@@ -17,8 +17,8 @@ use crate::doc::{Context, Registry};
 use crate::guard::{self, BodyLimits, MAX_IMPORT_BODY};
 use crate::identity::Identity;
 use crate::metrics::Metrics;
+use crate::rate::SharedBuckets;
 use crate::store::Store;
-use crate::throttle::SharedBuckets;
 use crate::{api, groups, insights, openapi, session, web, ws};
 
 /// What every handler shares.

@@ -21,21 +21,11 @@ use crate::error::ApiError;
 use crate::store::DocMeta;
 use axum::http::HeaderMap;
 
-<<<<<<< HEAD
-/// The colour of an author (one function decides it everywhere).
-=======
-/// Colours given to authors, by a hash of their id.
-const COLORS: &[&str] = &[
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b",
-    "#bcbd22", "#7f7f7f", "#393b79", "#637939",
-];
-
 /// The colour of starting text (a template's, an import's): a neutral grey,
 /// as it is nobody's.
 pub const STARTING_COLOR: &str = "#9e9e9e";
 
-/// The colour of an author.
->>>>>>> main
+/// The colour of an author (one function decides it everywhere).
 pub fn color_of(author: &str) -> &'static str {
     crdt_core::authorship::color_of(author)
 }

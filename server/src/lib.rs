@@ -40,6 +40,7 @@ pub mod insights;
 pub mod listen;
 pub mod metrics;
 pub mod openapi;
+pub mod rate;
 pub mod service;
 pub mod session;
 pub mod store;

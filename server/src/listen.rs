@@ -14,7 +14,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
@@ -23,7 +22,6 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
-use tower::ServiceExt;
 
 use crate::metrics::Metrics;
 use crate::throttle::ClientAddr;
@@ -139,17 +137,10 @@ pub async fn serve(
             _permit: permit,
             open: metrics.tcp_connections.clone(),
         });
-<<<<<<< HEAD
-        // Handlers see the peer's address (the message-rate limit per address).
-        let service = TowerToHyperService::new(router.clone().map_request(
-            move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-=======
         // Handlers that count per client (document creation) read its address.
         let service = TowerToHyperService::new(router.clone().map_request(
             move |mut request: axum::http::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(ClientAddr(peer));
->>>>>>> main
                 request
             },
         ));

@@ -2,14 +2,13 @@
 //! per frame. The reader hands frames to the document's actor; the writer
 //! drains the connection's bounded queue, pings, and closes on silence.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::Extensions;
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use crdt_core::AuthorId;
 use futures_util::stream::{SplitSink, SplitStream};
@@ -26,8 +25,8 @@ use crate::groups;
 use crate::guard;
 use crate::identity::ANONYMOUS;
 use crate::ids::valid_doc_id;
+use crate::rate::{Limiter, Verdict};
 use crate::service;
-use crate::throttle::{Limiter, Verdict};
 use axum::http::{HeaderMap, StatusCode};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -52,22 +51,12 @@ pub async fn upgrade(
     Path(doc): Path<String>,
     Query(params): Query<WsParams>,
     headers: HeaderMap,
-<<<<<<< HEAD
-    extensions: Extensions,
-    ws: WebSocketUpgrade,
-) -> Result<Response, ApiError> {
-    let peer = extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    let admitted = admit(&app, &doc, &params, &headers).await;
-    let (author, name, role, read_only) = admitted.inspect_err(|_| {
-=======
     peer: Option<axum::Extension<crate::throttle::ClientAddr>>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let admitted = admit(&app, &doc, &params, &headers, peer.as_deref()).await;
-    let (author, name, read_only) = admitted.inspect_err(|_| {
->>>>>>> main
+    let peer = peer.map(|p| p.0.0.ip());
+    let (author, name, role, read_only) = admitted.inspect_err(|_| {
         app.metrics.refused_connections.inc();
     })?;
     let acks = params.acks.as_deref() == Some("1");
@@ -106,12 +95,8 @@ async fn admit(
     doc: &str,
     params: &WsParams,
     headers: &HeaderMap,
-<<<<<<< HEAD
-) -> Result<(AuthorId, Option<String>, Option<&'static str>, bool), ApiError> {
-=======
     peer: Option<&crate::throttle::ClientAddr>,
-) -> Result<(AuthorId, Option<String>, bool), ApiError> {
->>>>>>> main
+) -> Result<(AuthorId, Option<String>, Option<&'static str>, bool), ApiError> {
     if !valid_doc_id(doc) {
         return Err(ApiError::bad_request("invalid document id"));
     }
@@ -136,34 +121,22 @@ async fn admit(
         return Err(ApiError::not_found(format!("no document {doc}")));
     }
     let read_only = access < Access::Edit;
-<<<<<<< HEAD
     let name = params
         .name
         .as_deref()
         .and_then(crdt_core::presence::clean_name);
-    Ok(match principal {
-        Principal::Member(m) => (
-            Arc::from(groups::author_of_member(&m.member)),
-            Some(m.name),
-            Some(m.role.as_str()),
-=======
-    let name = params.name.as_deref().and_then(clean_name);
     let creates = meta.is_none() && !app.registry.is_loaded(doc);
     let admitted = match &principal {
         Principal::Member(m) => (
             Arc::from(groups::author_of_member(&m.member)),
             Some(m.name.clone()),
->>>>>>> main
+            Some(m.role.as_str()),
             read_only,
         ),
         Principal::Admin => (
             Arc::from("admin"),
-<<<<<<< HEAD
-            name.or(Some("Admin".into())),
-            None,
-=======
             name.clone().or(Some("Admin".into())),
->>>>>>> main
+            None,
             read_only,
         ),
         Principal::Anonymous => {

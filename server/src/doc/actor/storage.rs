@@ -56,13 +56,10 @@ impl Actor {
             ..DocMeta::default()
         });
         let Some(stored) = store.load(&self.id).await? else {
-<<<<<<< HEAD
             // Nothing stored: an empty document (a rebuild must not keep
             // what a refused update left in the live one).
             self.room.replace_document(Document::new());
-=======
             self.disk = DiskUse::default();
->>>>>>> main
             return Ok(());
         };
         self.disk = match (self.meta.log_bytes, self.meta.checkpoint_bytes) {
