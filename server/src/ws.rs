@@ -169,6 +169,8 @@ struct Admitted {
 }
 
 async fn connection(socket: WebSocket, app: AppState, doc: String, who: Admitted) {
+    app.metrics.connections.inc();
+    app.metrics.connections_total.inc();
     let Admitted {
         author,
         name,
@@ -193,8 +195,6 @@ async fn connection(socket: WebSocket, app: AppState, doc: String, who: Admitted
         Instant::now(),
     );
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    app.metrics.connections.inc();
-    app.metrics.connections_total.inc();
     let (tx, rx) = outbox(app.config.send_queue, app.config.send_queue_bytes);
     let dropped = CancellationToken::new();
     let handle = app.registry.join(
