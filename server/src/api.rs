@@ -1,10 +1,10 @@
 //! The JSON HTTP API under `/api/v1`.
 
-use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use crdt_core::AuthorId;
 use crdt_core::export::ExportFormat;
 use crdt_core::import::{self, ImportFormat, WriteMode};
@@ -19,6 +19,7 @@ use crate::guard;
 use crate::identity::ANONYMOUS;
 use crate::service;
 use crate::store::DocMeta;
+use crate::throttle::{self, ClientAddr};
 
 /// Body of `POST /docs`.
 #[derive(Debug, Default, Deserialize)]
@@ -42,6 +43,7 @@ pub async fn create_doc(
     State(app): State<AppState>,
     headers: HeaderMap,
     Query(auth): Query<TokenQuery>,
+    peer: Option<Extension<ClientAddr>>,
     body: Option<Json<CreateDoc>>,
 ) -> Result<Response, ApiError> {
     let CreateDoc {
@@ -58,6 +60,7 @@ pub async fn create_doc(
     } else {
         principal.require(None, app.config.private, Access::Edit)?;
     }
+    throttle::admit_creation(&app, &principal, &headers, peer.as_deref())?;
     let (id, meta) = service::create(&app, title.as_deref(), template.as_deref(), group).await?;
     let body = json!({
         "id": id,

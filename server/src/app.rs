@@ -42,6 +42,8 @@ pub struct AppState {
     /// Imports converting at once: half the cores, at least one, so that
     /// large imports leave the other cores to the documents' tasks.
     pub imports: Arc<tokio::sync::Semaphore>,
+    /// Documents created per address and per member.
+    pub creates: Arc<crate::throttle::CreateLimiter>,
 }
 
 impl AppState {
@@ -59,6 +61,8 @@ impl AppState {
             checkpoint_entries: config.checkpoint_entries.max(1),
             checkpoint_bytes: config.checkpoint_bytes.max(1),
             max_doc_bytes: config.max_doc_bytes,
+            max_doc_disk_bytes: config.max_doc_disk_bytes,
+            max_loaded_docs: config.max_loaded_docs.max(1),
             relay_frames_per_sec: config.relay_frames_per_sec,
             idle_unload: config.idle_unload(),
             shutdown: shutdown.clone(),
@@ -74,6 +78,9 @@ impl AppState {
         Ok(Self {
             bodies,
             imports: Arc::new(tokio::sync::Semaphore::new((cores / 2).max(1))),
+            creates: Arc::new(crate::throttle::CreateLimiter::new(
+                config.max_creates_per_minute,
+            )),
             config: Arc::new(config),
             store,
             registry,

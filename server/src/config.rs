@@ -146,6 +146,45 @@ pub struct Config {
     #[arg(long, env = "QUIRE_MAX_DOC_BYTES", default_value_t = 64 << 20, global = true)]
     pub max_doc_bytes: u64,
 
+    /// Most bytes one document may take in the store: its whole log (the
+    /// history) and its kept checkpoints. Updates that would pass it are
+    /// refused; the document stays readable, exportable and its history
+    /// whole.
+    #[arg(
+        long,
+        env = "QUIRE_MAX_DOC_DISK_BYTES",
+        default_value_t = 1 << 30,
+        global = true
+    )]
+    pub max_doc_disk_bytes: u64,
+
+    /// Documents kept loaded at most before idle ones (no connection,
+    /// nothing unsaved) are unloaded early, least recently used first.
+    /// Documents with connections stay loaded.
+    #[arg(
+        long,
+        env = "QUIRE_MAX_LOADED_DOCS",
+        default_value_t = 1000,
+        global = true
+    )]
+    pub max_loaded_docs: usize,
+
+    /// Documents one address (anonymous callers) or one member (a token)
+    /// may create per minute, in bursts of as many; the admin is not
+    /// limited. Past it, creation gets 429 with Retry-After.
+    #[arg(
+        long,
+        env = "QUIRE_MAX_CREATES_PER_MINUTE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub max_creates_per_minute: u32,
+
+    /// Take the client's address from the last entry of X-Forwarded-For
+    /// (set this behind a reverse proxy that appends it, and only then).
+    #[arg(long, env = "QUIRE_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: bool,
+
     /// Frames queued for one connection before it counts as too slow and is
     /// closed, to resync when it reconnects.
     #[arg(long, env = "QUIRE_SEND_QUEUE", default_value_t = 1024, global = true)]

@@ -43,6 +43,7 @@ pub mod openapi;
 pub mod service;
 pub mod session;
 pub mod store;
+pub mod throttle;
 pub mod web;
 pub mod ws;
 

@@ -24,6 +24,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Metrics;
+use crate::throttle::ClientAddr;
+use tower::ServiceExt as _;
 
 /// Limits of the accept loop.
 #[derive(Debug, Clone, Copy)]
@@ -108,7 +110,7 @@ pub async fn serve(
     // Each connection task holds a receiver; the loop waits for all to drop.
     let (done_tx, done_rx) = watch::channel(());
     loop {
-        let (tcp, _) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -135,7 +137,13 @@ pub async fn serve(
             _permit: permit,
             open: metrics.tcp_connections.clone(),
         });
-        let service = TowerToHyperService::new(router.clone());
+        // Handlers that count per client (document creation) read its address.
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ClientAddr(peer));
+                request
+            },
+        ));
         let (builder, shutdown, done) = (builder.clone(), shutdown.clone(), done_rx.clone());
         tokio::spawn(async move {
             let conn = builder.serve_connection_with_upgrades(io, service);

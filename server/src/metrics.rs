@@ -40,6 +40,14 @@ pub struct Metrics {
     pub rate_limited: Counter,
     /// Updates refused because the document is at its size limit.
     pub doc_too_large: Counter,
+    /// Updates refused because the document is at its disk limit.
+    pub doc_disk_full: Counter,
+    /// Checkpoints removed by history retention.
+    pub checkpoints_removed: Counter,
+    /// Idle documents unloaded early because `--max-loaded-docs` were loaded.
+    pub docs_evicted: Counter,
+    /// Document creations refused by the per-address or per-member rate.
+    pub creations_throttled: Counter,
     /// TCP connections open (HTTP and websocket).
     pub tcp_connections: Gauge,
     /// TCP connections closed at once because `--max-connections` were open.
@@ -66,6 +74,10 @@ impl Default for Metrics {
             refused_connections: Counter::default(),
             rate_limited: Counter::default(),
             doc_too_large: Counter::default(),
+            doc_disk_full: Counter::default(),
+            checkpoints_removed: Counter::default(),
+            docs_evicted: Counter::default(),
+            creations_throttled: Counter::default(),
             tcp_connections: Gauge::default(),
             tcp_refused: Counter::default(),
             registry: Registry::default(),
@@ -154,6 +166,26 @@ impl Default for Metrics {
             "doc_too_large",
             "Updates refused at the document size limit",
             metrics.doc_too_large.clone(),
+        );
+        registry.register(
+            "doc_disk_full",
+            "Updates refused at the document disk limit",
+            metrics.doc_disk_full.clone(),
+        );
+        registry.register(
+            "checkpoints_removed",
+            "Checkpoints removed by history retention",
+            metrics.checkpoints_removed.clone(),
+        );
+        registry.register(
+            "docs_evicted",
+            "Idle documents unloaded early because --max-loaded-docs were loaded",
+            metrics.docs_evicted.clone(),
+        );
+        registry.register(
+            "creations_throttled",
+            "Document creations refused by the creation rate",
+            metrics.creations_throttled.clone(),
         );
         Self {
             registry,

@@ -12,6 +12,7 @@ use rand::Rng;
 
 use crate::app::AppState;
 use crate::auth::{Access, Principal};
+use crate::doc::{EditError, Limit};
 use crate::error::ApiError;
 use crate::ids::{new_doc_id, valid_doc_id};
 use crate::store::DocMeta;
@@ -140,7 +141,7 @@ pub async fn create(
         app.registry
             .edit(&id, SYSTEM_AUTHOR.into(), update)
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(edit_refused)?;
     }
     Ok((id, meta))
 }
@@ -251,6 +252,22 @@ pub async fn import(
         .registry
         .edit(id, author, update)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(edit_refused)?;
     Ok((revision, degraded))
+}
+
+/// The answer to an edit the document did not make: a limit is the
+/// caller's to know (nothing changed), anything else the server's failure.
+fn edit_refused(e: EditError) -> ApiError {
+    match e {
+        EditError::Limit(limit @ Limit::DocBytes) => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", limit.reason())
+        }
+        EditError::Limit(limit @ Limit::DiskBytes) => ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "storage_full",
+            limit.reason(),
+        ),
+        EditError::Failed(reason) => ApiError::internal(reason),
+    }
 }

@@ -49,9 +49,10 @@ pub async fn upgrade(
     Path(doc): Path<String>,
     Query(params): Query<WsParams>,
     headers: HeaderMap,
+    peer: Option<axum::Extension<crate::throttle::ClientAddr>>,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let admitted = admit(&app, &doc, &params, &headers).await;
+    let admitted = admit(&app, &doc, &params, &headers, peer.as_deref()).await;
     let (author, name, read_only) = admitted.inspect_err(|_| {
         app.metrics.refused_connections.inc();
     })?;
@@ -76,6 +77,7 @@ async fn admit(
     doc: &str,
     params: &WsParams,
     headers: &HeaderMap,
+    peer: Option<&crate::throttle::ClientAddr>,
 ) -> Result<(AuthorId, Option<String>, bool), ApiError> {
     if !valid_doc_id(doc) {
         return Err(ApiError::bad_request("invalid document id"));
@@ -89,18 +91,24 @@ async fn admit(
         ));
     }
     let principal = auth::principal(app, headers, params.token.as_deref()).await?;
-    let group = app.store.get_meta(doc).await?.and_then(|m| m.group);
+    let meta = app.store.get_meta(doc).await?;
+    let group = meta.as_ref().and_then(|m| m.group.clone());
     let access = principal.require(group.as_deref(), app.config.private, Access::Read)?;
     service::ensure_not_deleted(app, doc).await?;
     let read_only = access < Access::Edit;
     let name = params.name.as_deref().and_then(clean_name);
-    Ok(match principal {
+    let creates = meta.is_none() && !app.registry.is_loaded(doc);
+    let admitted = match &principal {
         Principal::Member(m) => (
             Arc::from(groups::author_of_member(&m.member)),
-            Some(m.name),
+            Some(m.name.clone()),
             read_only,
         ),
-        Principal::Admin => (Arc::from("admin"), name.or(Some("Admin".into())), read_only),
+        Principal::Admin => (
+            Arc::from("admin"),
+            name.clone().or(Some("Admin".into())),
+            read_only,
+        ),
         Principal::Anonymous => {
             let author = match &params.author {
                 Some(secret) => app
@@ -111,7 +119,12 @@ async fn admit(
             };
             (author, name, read_only)
         }
-    })
+    };
+    // Opening an id that is neither stored nor loaded creates a document.
+    if creates {
+        crate::throttle::admit_creation(app, &principal, headers, peer)?;
+    }
+    Ok(admitted)
 }
 
 /// A display name: trimmed, without control characters, at most 64 characters.

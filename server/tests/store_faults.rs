@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use common::{Served, Typist, greeted, next_saved, next_update, saved_before_answer};
 use futures_util::SinkExt;
-use quire_server::store::{Checkpoint, DocMeta, LogEntry, MemoryStore, Store, StoreError, Stored};
+use quire_server::store::{
+    Checkpoint, CheckpointInfo, DocMeta, LogEntry, MemoryStore, Store, StoreError, Stored, Usage,
+};
 
 #[tokio::test]
 async fn no_saved_while_the_store_fails_and_recovery_after() {
@@ -95,6 +97,15 @@ impl Store for GatedStore {
     }
     async fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
         self.inner.checkpoint(doc, checkpoint).await
+    }
+    async fn checkpoints(&self, doc: &str) -> Result<Vec<CheckpointInfo>, StoreError> {
+        self.inner.checkpoints(doc).await
+    }
+    async fn remove_checkpoints(&self, doc: &str, seqs: &[u64]) -> Result<(), StoreError> {
+        self.inner.remove_checkpoints(doc, seqs).await
+    }
+    async fn usage(&self, doc: &str) -> Result<Usage, StoreError> {
+        self.inner.usage(doc).await
     }
     async fn checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError> {
         self.inner.checkpoint_at(doc, seq).await

@@ -37,7 +37,8 @@ export function startServer (dataDir, port = 0, args = []) {
   return new Promise((resolve, reject) => {
     const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' }
+      // Tests open many new documents from one address.
+      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', QUIRE_MAX_CREATES_PER_MINUTE: '100000' }
     })
     let output = ''
     const timer = setTimeout(() => {

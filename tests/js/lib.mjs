@@ -111,7 +111,8 @@ export class Server {
     return new Promise((resolve, reject) => {
       const proc = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', this.dataDir, ...this.extraArgs], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, QUIRE_LOG: process.env.QUIRE_LOG ?? 'warn' }
+        // Tests open many new documents from one address.
+        env: { ...process.env, QUIRE_LOG: process.env.QUIRE_LOG ?? 'warn', QUIRE_MAX_CREATES_PER_MINUTE: '100000' }
       })
       running.add(proc)
       if (proc.pid !== undefined) watchdog(proc.pid, tempDirs.has(this.dataDir) ? this.dataDir : null)

@@ -91,6 +91,9 @@ impl Server {
             .arg(data_dir)
             .args(&args)
             .env("QUIRE_LOG", "warn")
+            // Tests open many new documents from one address; those about
+            // the creation rate pass --max-creates-per-minute.
+            .env("QUIRE_MAX_CREATES_PER_MINUTE", "100000")
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()

@@ -19,7 +19,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use super::registry::{DocMap, retire};
-use super::{Control, FromConn, Join, Outbound, Outbox, Snapshot, close};
+use super::{Control, EditError, FromConn, Join, Outbound, Outbox, Snapshot, close};
 use crate::metrics::Metrics;
 use crate::store::{Checkpoint, DocMeta, LogEntry, Store, StoreError};
 use crdt_core::authorship::{Applied, Stats};
@@ -47,6 +47,8 @@ pub(crate) struct Context {
     pub checkpoint_entries: u64,
     pub checkpoint_bytes: u64,
     pub max_doc_bytes: u64,
+    pub max_doc_disk_bytes: u64,
+    pub max_loaded_docs: usize,
     pub relay_frames_per_sec: u32,
     pub idle_unload: Duration,
     pub shutdown: CancellationToken,
@@ -100,12 +102,16 @@ pub(crate) struct Actor {
     next_seq: u64,
     checkpoint_seq: u64,
     bytes_since_checkpoint: u64,
+    /// Bytes the document's records take in the store.
+    disk: storage::DiskUse,
     meta: DocMeta,
     meta_stored: bool,
     /// Per-author statistics of the whole history, applied entries included.
     stats: Stats,
     /// Set when the document is being deleted: nothing more is written.
     discarded: bool,
+    /// Asked to unload early, with the flag to clear if it stays.
+    evict: Option<Arc<std::sync::atomic::AtomicBool>>,
     retry_at: Option<Instant>,
     idle_since: Option<Instant>,
     started: Instant,
@@ -164,10 +170,12 @@ impl Actor {
             next_seq: 1,
             checkpoint_seq: 0,
             bytes_since_checkpoint: 0,
+            disk: storage::DiskUse::default(),
             meta: DocMeta::default(),
             meta_stored: false,
             stats: Stats::default(),
             discarded: false,
+            evict: None,
             retry_at: None,
             idle_since: None,
             started: Instant::now(),
@@ -233,6 +241,14 @@ impl Actor {
                 retire(&self.docs, &self.id, self.generation, &self.control);
                 break;
             }
+            if let Some(asked) = self.evict.take() {
+                if self.unload_if_idle().await {
+                    self.context.metrics.docs_evicted.inc();
+                    debug!("unloaded early: too many documents loaded");
+                    break;
+                }
+                asked.store(false, std::sync::atomic::Ordering::Relaxed);
+            }
             if !self.batch.is_empty() || !self.owed_acks.is_empty() {
                 self.commit().await;
             }
@@ -292,6 +308,7 @@ impl Actor {
                 self.discarded = true;
                 let _ = reply.send(());
             }
+            Control::Unload { asked } => self.evict = Some(asked),
             Control::Read { reply } => {
                 let _ = reply.send(Snapshot {
                     state: self.room.document().encode_state(),
@@ -310,16 +327,23 @@ impl Actor {
         }
     }
 
-    /// A server-side edit, stored before the reply.
-    async fn edit(&mut self, author: crdt_core::AuthorId, update: Vec<u8>) -> Result<u64, String> {
+    /// A server-side edit, stored before the reply. An edit past a limit
+    /// is refused and changes nothing.
+    async fn edit(
+        &mut self,
+        author: crdt_core::AuthorId,
+        update: Vec<u8>,
+    ) -> Result<u64, EditError> {
         self.commit().await;
-        let decoded =
-            crdt_core::DecodedUpdate::decode(Bytes::from(update)).map_err(|e| e.to_string())?;
+        let failed = |e: crdt_core::Error| EditError::Failed(e.to_string());
+        let decoded = crdt_core::DecodedUpdate::decode(Bytes::from(update)).map_err(failed)?;
         let bytes = decoded.bytes().clone();
+        if let Err(limit) = self.space().take(&author, bytes.len()) {
+            self.refused_for(limit);
+            return Err(EditError::Limit(limit));
+        }
         let document = self.room.document_mut();
-        let applied = document
-            .apply(decoded, &author)
-            .map_err(|e| e.to_string())?;
+        let applied = document.apply(decoded, &author).map_err(failed)?;
         let ts = wall_ms();
         self.stats.record(&author, ts, applied);
         self.unsaved.push(LogEntry {
@@ -337,7 +361,9 @@ impl Actor {
         if self.unsaved.is_empty() {
             Ok(self.next_seq - 1)
         } else {
-            Err("the edit is applied but not yet stored".into())
+            Err(EditError::Failed(
+                "the edit is applied but not yet stored".into(),
+            ))
         }
     }
 
@@ -358,12 +384,26 @@ impl Actor {
         if idle.elapsed() < self.context.idle_unload {
             return false;
         }
-        self.checkpoint().await;
-        if retire(&self.docs, &self.id, self.generation, &self.control) {
+        let unloaded = self.unload_if_idle().await;
+        if unloaded {
             debug!("unloaded");
-            return true;
         }
-        false
+        unloaded
+    }
+
+    /// Writes a checkpoint and retires, unless a connection, a write or a
+    /// message waits. Returns true when the actor has retired.
+    async fn unload_if_idle(&mut self) -> bool {
+        if !self.conns.is_empty()
+            || !self.unsaved.is_empty()
+            || self.syncing.is_some()
+            || !self.batch.is_empty()
+        {
+            return false;
+        }
+        self.checkpoint().await;
+        // A checkpoint that failed leaves nothing unsaved: the log holds it.
+        retire(&self.docs, &self.id, self.generation, &self.control)
     }
 
     async fn shut_down(&mut self) {

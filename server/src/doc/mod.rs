@@ -83,6 +83,47 @@ pub struct Snapshot {
     pub stats: crdt_core::authorship::Stats,
 }
 
+/// A limit that refuses an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// `--max-doc-bytes`: the stored state and the log since the last
+    /// checkpoint.
+    DocBytes,
+    /// `--max-doc-disk-bytes`: everything the document stores, its history
+    /// included.
+    DiskBytes,
+}
+
+impl Limit {
+    /// The reason given with the refusal.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Limit::DocBytes => "document size limit reached",
+            Limit::DiskBytes => {
+                "document storage limit reached: its history fills the space allowed"
+            }
+        }
+    }
+}
+
+/// Why a server-side edit was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditError {
+    /// A limit refused it; nothing changed.
+    Limit(Limit),
+    /// It did not apply, or could not be stored yet.
+    Failed(String),
+}
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EditError::Limit(limit) => f.write_str(limit.reason()),
+            EditError::Failed(reason) => f.write_str(reason),
+        }
+    }
+}
+
 /// Control messages, sent under the registry lock (see [`Registry`]).
 #[derive(Debug)]
 pub(crate) enum Control {
@@ -91,7 +132,7 @@ pub(crate) enum Control {
     Edit {
         author: AuthorId,
         update: Vec<u8>,
-        reply: oneshot::Sender<Result<u64, String>>,
+        reply: oneshot::Sender<Result<u64, EditError>>,
     },
     Read {
         reply: oneshot::Sender<Snapshot>,
@@ -103,6 +144,10 @@ pub(crate) enum Control {
     /// Close every connection and unload without writing (deletion).
     Discard {
         reply: oneshot::Sender<()>,
+    },
+    /// Unload now if idle (`--max-loaded-docs`); otherwise clear `asked`.
+    Unload {
+        asked: std::sync::Arc<std::sync::atomic::AtomicBool>,
     },
 }
 

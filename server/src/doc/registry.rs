@@ -1,22 +1,29 @@
 //! The loaded documents: finds a document's actor, spawning it on first use.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use crdt_core::AuthorId;
 use tokio::sync::{mpsc, oneshot};
 
 use super::actor::{Actor, Context};
-use super::{Control, FromConn, Join, Snapshot};
+use super::{Control, EditError, FromConn, Join, Snapshot};
 
 /// Frames queued to one document before readers wait (backpressure).
 const FRAME_QUEUE: usize = 1024;
 
 pub(crate) struct Entry {
     control: mpsc::UnboundedSender<Control>,
+    /// Every joined connection holds a clone: one sender means none.
     frames: mpsc::Sender<FromConn>,
     generation: u64,
+    /// When it was last used (ms since the registry started): asked for, or
+    /// left by a connection.
+    last_used: Arc<AtomicU64>,
+    /// Asked to unload early; cleared by the document if it stays.
+    evicting: Arc<AtomicBool>,
 }
 
 /// Loaded documents by id.
@@ -33,12 +40,15 @@ pub struct Registry {
     docs: DocMap,
     context: Arc<Context>,
     generations: Arc<AtomicU64>,
+    epoch: Instant,
 }
 
 /// A joined connection's way to its document.
 #[derive(Debug, Clone)]
 pub struct DocHandle {
     frames: mpsc::Sender<FromConn>,
+    last_used: Arc<AtomicU64>,
+    epoch: Instant,
 }
 
 impl DocHandle {
@@ -56,6 +66,8 @@ impl DocHandle {
 
     /// Tells the document that the connection closed.
     pub async fn leave(&self, conn: u64) {
+        let now = self.epoch.elapsed().as_millis() as u64;
+        self.last_used.store(now, Ordering::Relaxed);
         let _ = self.frames.send(FromConn::Leave { conn }).await;
     }
 }
@@ -66,14 +78,26 @@ impl Registry {
             docs: Arc::default(),
             context: Arc::new(context),
             generations: Arc::default(),
+            epoch: Instant::now(),
         }
     }
 
-    fn send(&self, doc: &str, control: Control) -> mpsc::Sender<FromConn> {
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    fn send(&self, doc: &str, control: Control) -> DocHandle {
         let mut docs = self.docs.lock().unwrap();
         if let Some(entry) = docs.get(doc) {
             match entry.control.send(control) {
-                Ok(()) => return entry.frames.clone(),
+                Ok(()) => {
+                    entry.last_used.store(self.now(), Ordering::Relaxed);
+                    return DocHandle {
+                        frames: entry.frames.clone(),
+                        last_used: entry.last_used.clone(),
+                        epoch: self.epoch,
+                    };
+                }
                 Err(mpsc::error::SendError(control)) => {
                     // The actor died (a failed load); start a new one.
                     docs.remove(doc);
@@ -84,12 +108,7 @@ impl Registry {
         self.spawn(&mut docs, doc, control)
     }
 
-    fn spawn(
-        &self,
-        docs: &mut HashMap<String, Entry>,
-        doc: &str,
-        first: Control,
-    ) -> mpsc::Sender<FromConn> {
+    fn spawn(&self, docs: &mut HashMap<String, Entry>, doc: &str, first: Control) -> DocHandle {
         let (control_tx, control_rx) = mpsc::unbounded_channel();
         let (frames_tx, frames_rx) = mpsc::channel(FRAME_QUEUE);
         let generation = self.generations.fetch_add(1, Ordering::Relaxed);
@@ -103,27 +122,75 @@ impl Registry {
             frames_rx,
         );
         self.context.tracker.spawn(actor.run());
+        let last_used = Arc::new(AtomicU64::new(self.now()));
         docs.insert(
             doc.to_owned(),
             Entry {
                 control: control_tx,
                 frames: frames_tx.clone(),
                 generation,
+                last_used: last_used.clone(),
+                evicting: Arc::default(),
             },
         );
-        frames_tx
+        self.evict(docs);
+        DocHandle {
+            frames: frames_tx,
+            last_used,
+            epoch: self.epoch,
+        }
+    }
+
+    /// Past `--max-loaded-docs`, asks the least recently used documents
+    /// without connections to unload now. One that has gained a connection
+    /// or has writes in flight stays (and may be asked again later): an
+    /// unsaved edit is never dropped.
+    fn evict(&self, docs: &HashMap<String, Entry>) {
+        let max = self.context.max_loaded_docs;
+        if docs.len() <= max {
+            return;
+        }
+        let mut asked = 0;
+        let mut idle: Vec<(u64, &Entry)> = Vec::new();
+        for entry in docs.values() {
+            if entry.evicting.load(Ordering::Relaxed) {
+                asked += 1;
+            } else if entry.frames.strong_count() == 1 {
+                idle.push((entry.last_used.load(Ordering::Relaxed), entry));
+            }
+        }
+        let excess = (docs.len() - max).saturating_sub(asked).min(idle.len());
+        if excess == 0 {
+            return;
+        }
+        if excess < idle.len() {
+            idle.select_nth_unstable_by_key(excess, |(used, _)| *used);
+        }
+        for (_, entry) in &idle[..excess] {
+            entry.evicting.store(true, Ordering::Relaxed);
+            let asked = entry.evicting.clone();
+            let _ = entry.control.send(Control::Unload { asked });
+        }
     }
 
     /// Joins a connection to a document, loading it if needed. The document
     /// sends the greeting (SyncStep1, awareness) through `join.tx`.
     pub fn join(&self, doc: &str, join: Join) -> DocHandle {
-        DocHandle {
-            frames: self.send(doc, Control::Join(join)),
-        }
+        self.send(doc, Control::Join(join))
+    }
+
+    /// Whether `doc` is loaded.
+    pub fn is_loaded(&self, doc: &str) -> bool {
+        self.docs.lock().unwrap().contains_key(doc)
     }
 
     /// Applies a server-side edit as `author`; returns the new revision.
-    pub async fn edit(&self, doc: &str, author: AuthorId, update: Vec<u8>) -> Result<u64, String> {
+    pub async fn edit(
+        &self,
+        doc: &str,
+        author: AuthorId,
+        update: Vec<u8>,
+    ) -> Result<u64, EditError> {
         let (reply, rx) = oneshot::channel();
         self.send(
             doc,
@@ -134,7 +201,7 @@ impl Registry {
             },
         );
         rx.await
-            .map_err(|_| "the document could not be loaded".to_owned())?
+            .map_err(|_| EditError::Failed("the document could not be loaded".to_owned()))?
     }
 
     /// Reads a document's current state, loading it if needed.

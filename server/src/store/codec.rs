@@ -7,7 +7,7 @@ use crdt_core::authorship::{Applied, Stats};
 /// Fixed bytes before a log entry's author.
 const HEADER: usize = 18;
 
-use super::{Checkpoint, LogEntry, StoreError};
+use super::{Checkpoint, CheckpointInfo, LogEntry, StoreError};
 
 /// Key of record `seq` of `doc`: the id, a zero byte, the seq big-endian, so
 /// one document's records are contiguous and ordered.
@@ -108,6 +108,37 @@ fn entry_len(entry: &LogEntry) -> usize {
     HEADER + entry.author.len() + entry.update.len()
 }
 
+/// Bytes `entry` takes in a log record (its length prefix included).
+pub fn stored_len(entry: &LogEntry) -> u64 {
+    entry_bytes(&entry.author, entry.update.len())
+}
+
+/// Bytes an entry of `author` with an update of `update` bytes takes in a
+/// log record.
+pub fn entry_bytes(author: &str, update: usize) -> u64 {
+    (4 + HEADER + author.len() + update) as u64
+}
+
+/// Bytes of a checkpoint index value: `bytes (u64 BE) | log bytes (u64 BE)`.
+pub fn encode_info(bytes: u64, log_bytes: u64) -> [u8; 16] {
+    let mut out = [0; 16];
+    out[..8].copy_from_slice(&bytes.to_be_bytes());
+    out[8..].copy_from_slice(&log_bytes.to_be_bytes());
+    out
+}
+
+/// Decodes a checkpoint index record.
+pub fn decode_info(key: &[u8], value: &[u8]) -> Result<CheckpointInfo, StoreError> {
+    let value: [u8; 16] = value
+        .try_into()
+        .map_err(|_| corrupt(key, "checkpoint index record of the wrong length"))?;
+    Ok(CheckpointInfo {
+        seq: seq_of(key)?,
+        bytes: u64::from_be_bytes(value[..8].try_into().expect("eight bytes")),
+        log_bytes: u64::from_be_bytes(value[8..].try_into().expect("eight bytes")),
+    })
+}
+
 /// `ts (u64 BE) | inserted (u32 BE) | deleted (u32 BE) | author length (u16 BE) | author | update`.
 fn encode_entry(entry: &LogEntry, out: &mut Vec<u8>) {
     let author = entry.author.as_bytes();
@@ -147,6 +178,8 @@ struct CheckpointHeader {
     bindings: ClientBindings,
     #[serde(default)]
     stats: Stats,
+    #[serde(default)]
+    log_bytes: u64,
 }
 
 /// `header JSON length (u32 BE) | header JSON | state`.
@@ -154,6 +187,7 @@ pub fn encode_checkpoint(checkpoint: &Checkpoint) -> Vec<u8> {
     let header = CheckpointHeader {
         bindings: checkpoint.bindings.clone(),
         stats: checkpoint.stats.clone(),
+        log_bytes: checkpoint.log_bytes,
     };
     let bindings = serde_json::to_vec(&header).expect("checkpoint header serializes");
     let mut out = Vec::with_capacity(4 + bindings.len() + checkpoint.state.len());
@@ -176,6 +210,7 @@ pub fn decode_checkpoint(key: &[u8], value: &[u8]) -> Result<Checkpoint, StoreEr
         state: value[4 + len..].to_vec(),
         bindings: header.bindings,
         stats: header.stats,
+        log_bytes: header.log_bytes,
     })
 }
 
@@ -213,6 +248,7 @@ mod tests {
             state: vec![1, 2, 3],
             bindings: ClientBindings::default(),
             stats: Stats::default(),
+            log_bytes: 1234,
         };
         assert_eq!(
             decode_checkpoint(&k, &encode_checkpoint(&checkpoint)).unwrap(),

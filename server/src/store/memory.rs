@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 
-use super::{Checkpoint, DocMeta, LogEntry, Store, StoreError, Stored};
+use super::codec::{encode_checkpoint, stored_len};
+use super::{Checkpoint, CheckpointInfo, DocMeta, LogEntry, Store, StoreError, Stored, Usage};
 
 #[derive(Debug, Default)]
 struct Docs {
@@ -84,6 +85,45 @@ impl Store for MemoryStore {
             .or_default()
             .insert(checkpoint.seq, checkpoint.clone());
         Ok(())
+    }
+
+    async fn checkpoints(&self, doc: &str) -> Result<Vec<CheckpointInfo>, StoreError> {
+        Ok(self
+            .read()
+            .checkpoints
+            .get(doc)
+            .map(|c| {
+                c.values()
+                    .map(|c| CheckpointInfo {
+                        seq: c.seq,
+                        bytes: encode_checkpoint(c).len() as u64,
+                        log_bytes: c.log_bytes,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn remove_checkpoints(&self, doc: &str, seqs: &[u64]) -> Result<(), StoreError> {
+        if let Some(c) = self.writable()?.checkpoints.get_mut(doc) {
+            for seq in seqs {
+                c.remove(seq);
+            }
+        }
+        Ok(())
+    }
+
+    async fn usage(&self, doc: &str) -> Result<Usage, StoreError> {
+        let docs = self.read();
+        Ok(Usage {
+            log_bytes: docs
+                .logs
+                .get(doc)
+                .map_or(0, |log| log.values().map(stored_len).sum()),
+            checkpoint_bytes: docs.checkpoints.get(doc).map_or(0, |c| {
+                c.values().map(|c| encode_checkpoint(c).len() as u64).sum()
+            }),
+        })
     }
 
     async fn checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError> {

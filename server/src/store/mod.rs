@@ -6,6 +6,7 @@
 
 mod codec;
 mod memory;
+pub mod retention;
 mod sled_store;
 mod watermarks;
 
@@ -15,6 +16,7 @@ use crdt_core::ClientBindings;
 use crdt_core::authorship::{Applied, Stats};
 use serde::{Deserialize, Serialize};
 
+pub use codec::{entry_bytes, stored_len};
 pub use memory::MemoryStore;
 pub use sled_store::{Durability, SledStore};
 
@@ -85,6 +87,29 @@ pub struct Checkpoint {
     pub bindings: ClientBindings,
     /// Per-author statistics of the history up to `seq`.
     pub stats: Stats,
+    /// Bytes of the document's log as stored, entries 1 to `seq`; 0 when
+    /// written before the log was counted.
+    pub log_bytes: u64,
+}
+
+/// A checkpoint without its state: what history retention decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckpointInfo {
+    /// The last log entry included.
+    pub seq: u64,
+    /// Bytes the checkpoint takes in the store.
+    pub bytes: u64,
+    /// Bytes of the log as stored up to `seq` ([`Checkpoint::log_bytes`]).
+    pub log_bytes: u64,
+}
+
+/// Bytes a document's records take in the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Its log.
+    pub log_bytes: u64,
+    /// Its checkpoints.
+    pub checkpoint_bytes: u64,
 }
 
 /// What loading a document reads: the newest checkpoint and the log after it.
@@ -118,6 +143,13 @@ pub struct DocMeta {
     /// Display names of the authors who connected, by author id.
     #[serde(default)]
     pub names: std::collections::BTreeMap<String, String>,
+    /// Bytes the log takes in the store; `None` for a document stored
+    /// before they were counted (they are counted when it next loads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_bytes: Option<u64>,
+    /// Bytes the kept checkpoints take in the store (as `log_bytes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_bytes: Option<u64>,
 }
 
 /// Where documents live.
@@ -140,6 +172,16 @@ pub trait Store: Send + Sync + 'static {
     async fn sync(&self) -> Result<(), StoreError>;
     /// Writes a checkpoint.
     async fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+    /// The checkpoints of `doc` with their sizes, oldest first, without
+    /// reading their states. Checkpoints written before sizes were recorded
+    /// are not listed (and so never removed).
+    async fn checkpoints(&self, doc: &str) -> Result<Vec<CheckpointInfo>, StoreError>;
+    /// Removes checkpoints that history no longer needs. The log is kept
+    /// whole, so every revision can still be rebuilt.
+    async fn remove_checkpoints(&self, doc: &str, seqs: &[u64]) -> Result<(), StoreError>;
+    /// Bytes the records of `doc` take, found by reading them all: for a
+    /// document stored before its bytes were counted.
+    async fn usage(&self, doc: &str) -> Result<Usage, StoreError>;
     /// The newest checkpoint at or before `seq`.
     async fn checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError>;
     /// Log entries with `from <= seq <= to`, in order.

@@ -45,24 +45,19 @@ impl Actor {
         if !self.conns.contains_key(&conn) {
             return;
         }
-        // Bytes the document may still grow by.
-        let mut space = self
-            .context
-            .max_doc_bytes
-            .saturating_sub(self.stored_size());
+        // What the document may still grow by.
+        let mut space = self.space();
         let (mut updates, mut numbers) = (Vec::with_capacity(run.len()), Vec::new());
-        let mut too_large = false;
+        let mut refused = None;
         for incoming in run {
             if incoming.update.is_empty() {
                 self.owe_ack(conn, incoming.number);
                 continue;
             }
-            let size = incoming.update.bytes().len() as u64;
-            if size > space {
-                too_large = true;
+            if let Err(limit) = space.take(&author, incoming.update.bytes().len()) {
+                refused = Some(limit);
                 break;
             }
-            space -= size;
             clocks.add(&incoming.update);
             numbers.push((incoming.number, incoming.update.bytes().clone()));
             updates.push(incoming.update);
@@ -91,14 +86,21 @@ impl Actor {
                 break;
             }
         }
-        if too_large && self.conns.contains_key(&conn) {
-            self.context.metrics.doc_too_large.inc();
-            warn!(conn, "document size limit reached; update refused");
-            self.kick(
-                conn,
-                Outbound::Close(close::TOO_BIG, "document size limit reached".into()),
-            );
+        if let Some(limit) = refused
+            && self.conns.contains_key(&conn)
+        {
+            self.refused_for(limit);
+            warn!(conn, reason = limit.reason(), "update refused");
+            self.kick(conn, Outbound::Close(close::TOO_BIG, limit.reason().into()));
         }
+    }
+
+    /// Counts a refusal by a limit.
+    pub(super) fn refused_for(&self, limit: crate::doc::Limit) {
+        match limit {
+            crate::doc::Limit::DocBytes => self.context.metrics.doc_too_large.inc(),
+            crate::doc::Limit::DiskBytes => self.context.metrics.doc_disk_full.inc(),
+        };
     }
 
     /// Applies updates of one connection in one transaction and logs each;

@@ -2,6 +2,49 @@
 //! and rebuilding after yrs failed part-way through an update.
 
 use super::*;
+use crate::doc::Limit;
+use crate::store::{entry_bytes, retention, stored_len};
+
+/// Room kept for the header of the next checkpoint (bindings, statistics)
+/// before the first checkpoint tells its real size.
+const CHECKPOINT_HEADER: u64 = 4096;
+
+/// Bytes a document's records take in the store.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct DiskUse {
+    /// The log, as written.
+    log: u64,
+    /// The kept checkpoints.
+    checkpoints: u64,
+    /// The newest checkpoint.
+    newest: u64,
+}
+
+/// What the document may still grow by before a limit refuses an update.
+pub(super) struct Space {
+    /// Bytes of state and log since the last checkpoint (`--max-doc-bytes`).
+    doc: u64,
+    /// Bytes in the store (`--max-doc-disk-bytes`).
+    disk: u64,
+}
+
+impl Space {
+    /// Takes room for an update of `size` bytes by `author`, or says which
+    /// limit it would pass. On disk it costs its log entry and its share of
+    /// the next checkpoint.
+    pub(super) fn take(&mut self, author: &str, size: usize) -> Result<(), Limit> {
+        let (state, disk) = (size as u64, entry_bytes(author, size) + size as u64);
+        if state > self.doc {
+            return Err(Limit::DocBytes);
+        }
+        if disk > self.disk {
+            return Err(Limit::DiskBytes);
+        }
+        self.doc -= state;
+        self.disk -= disk;
+        Ok(())
+    }
+}
 
 impl Actor {
     pub(super) async fn load(&mut self) -> Result<(), StoreError> {
@@ -13,7 +56,32 @@ impl Actor {
             ..DocMeta::default()
         });
         let Some(stored) = store.load(&self.id).await? else {
+            self.disk = DiskUse::default();
             return Ok(());
+        };
+        self.disk = match (self.meta.log_bytes, self.meta.checkpoint_bytes) {
+            (Some(log), Some(checkpoints)) => DiskUse {
+                log,
+                checkpoints,
+                newest: 0,
+            },
+            // Stored before its bytes were counted: count them once.
+            _ => {
+                let usage = store.usage(&self.id).await?;
+                DiskUse {
+                    log: usage.log_bytes,
+                    checkpoints: usage.checkpoint_bytes,
+                    newest: 0,
+                }
+            }
+        };
+        let newest = stored.checkpoint.as_ref().map(|c| c.seq);
+        self.disk.newest = match store.checkpoints(&self.id).await?.last() {
+            Some(info) if Some(info.seq) == newest => info.bytes,
+            _ => stored
+                .checkpoint
+                .as_ref()
+                .map_or(0, |c| c.state.len() as u64),
         };
         let corrupt = |e: CoreError| StoreError::Corrupt {
             key: self.id.clone(),
@@ -63,6 +131,26 @@ impl Actor {
     /// The document's size as stored: the last checkpoint plus the log since.
     pub(super) fn stored_size(&self) -> u64 {
         self.meta.size + self.bytes_since_checkpoint + log_bytes(&self.unsaved)
+    }
+
+    /// Room left under `--max-doc-bytes` and `--max-doc-disk-bytes`. The
+    /// disk counts the log and checkpoints stored, what is not yet stored,
+    /// and room for the next checkpoint (the newest one plus the log since),
+    /// so that the checkpoint written when the document unloads fits too.
+    pub(super) fn space(&self) -> Space {
+        let unsaved: u64 = self.unsaved.iter().map(stored_len).sum();
+        let next_checkpoint = self.disk.newest.max(self.meta.size)
+            + self.bytes_since_checkpoint
+            + log_bytes(&self.unsaved)
+            + CHECKPOINT_HEADER;
+        let disk = self.disk.log + self.disk.checkpoints + unsaved + next_checkpoint;
+        Space {
+            doc: self
+                .context
+                .max_doc_bytes
+                .saturating_sub(self.stored_size()),
+            disk: self.context.max_doc_disk_bytes.saturating_sub(disk),
+        }
     }
 
     /// Rebuilds the document from the store plus what is not yet stored,
@@ -154,6 +242,7 @@ impl Actor {
                 return;
             }
             self.bytes_since_checkpoint += log_bytes(&self.unsaved);
+            self.disk.log += self.unsaved.iter().map(stored_len).sum::<u64>();
             self.meta.updated = self.unsaved.last().map_or(self.meta.updated, |e| e.ts);
             self.meta.revisions = self.next_seq - 1;
             self.store_meta().await;
@@ -202,6 +291,8 @@ impl Actor {
                 self.bytes_since_checkpoint = self
                     .bytes_since_checkpoint
                     .saturating_sub(log_bytes(&entries));
+                let stored: u64 = entries.iter().map(stored_len).sum();
+                self.disk.log = self.disk.log.saturating_sub(stored);
                 self.unsaved.splice(0..0, entries);
                 for (conn, number) in syncing.acks {
                     self.owe_ack(conn, number);
@@ -228,12 +319,20 @@ impl Actor {
     /// A checkpoint rewrites the whole state, so it waits until the log
     /// since the last one is at least that size: its cost stays a constant
     /// share of what is logged, however large the document, and a load
-    /// replays at most about a state's worth of log.
+    /// replays at most about a state's worth of log. By bytes, too: after
+    /// `--checkpoint-bytes` of log, or the state's size if larger (up to a
+    /// quarter of `--max-doc-bytes`, which counts the log since the last
+    /// checkpoint), so that a large document is not rewritten whole for
+    /// every few megabytes logged.
     async fn checkpoint_if_due(&mut self) {
         let since = self.next_seq - 1 - self.checkpoint_seq;
         let amortized = self.bytes_since_checkpoint >= self.meta.size;
+        let by_bytes = self
+            .context
+            .checkpoint_bytes
+            .max(self.meta.size.min(self.context.max_doc_bytes / 4));
         if (since >= self.context.checkpoint_entries && amortized)
-            || self.bytes_since_checkpoint >= self.context.checkpoint_bytes
+            || self.bytes_since_checkpoint >= by_bytes
         {
             self.checkpoint().await;
         }
@@ -243,6 +342,8 @@ impl Actor {
         if let Some(title) = self.room.document().title() {
             self.meta.title = title;
         }
+        self.meta.log_bytes = Some(self.disk.log);
+        self.meta.checkpoint_bytes = Some(self.disk.checkpoints);
         match self.context.store.put_meta(&self.id, &self.meta).await {
             Ok(()) => self.meta_stored = true,
             Err(e) => warn!(error = %e, "metadata not stored"),
@@ -260,19 +361,73 @@ impl Actor {
             state: document.encode_state(),
             bindings: document.bindings().clone(),
             stats: self.stats.clone(),
+            log_bytes: self.disk.log,
         };
-        self.meta.size = checkpoint.state.len() as u64;
+        let state = checkpoint.state.len() as u64;
+        self.meta.size = state;
         match self.context.store.checkpoint(&self.id, &checkpoint).await {
             Ok(()) => {
                 self.checkpoint_seq = seq;
                 self.bytes_since_checkpoint = 0;
                 self.context.metrics.checkpoints.inc();
+                self.retain_checkpoints(seq, state).await;
                 self.store_meta().await;
             }
             Err(e) => warn!(error = %e, "checkpoint not written; the log still holds everything"),
         }
     }
+
+    /// Counts the checkpoint just written at `seq` and removes those history
+    /// no longer needs (see [`retention`]).
+    async fn retain_checkpoints(&mut self, seq: u64, state: u64) {
+        let store = &self.context.store;
+        let infos = match store.checkpoints(&self.id).await {
+            Ok(infos) => infos,
+            Err(e) => {
+                warn!(error = %e, "checkpoints not listed; none removed");
+                self.disk.checkpoints += state;
+                self.disk.newest = state;
+                return;
+            }
+        };
+        let written = infos
+            .iter()
+            .find(|c| c.seq == seq)
+            .map_or(state, |c| c.bytes);
+        self.disk.checkpoints += written;
+        self.disk.newest = written;
+        let drop = retention::thin(
+            &infos,
+            self.context.checkpoint_bytes,
+            self.context
+                .checkpoint_entries
+                .saturating_mul(RETAIN_ENTRIES),
+        );
+        if drop.is_empty() {
+            return;
+        }
+        let freed: u64 = infos
+            .iter()
+            .filter(|c| drop.contains(&c.seq))
+            .map(|c| c.bytes)
+            .sum();
+        match store.remove_checkpoints(&self.id, &drop).await {
+            Ok(()) => {
+                self.disk.checkpoints = self.disk.checkpoints.saturating_sub(freed);
+                self.context
+                    .metrics
+                    .checkpoints_removed
+                    .inc_by(drop.len() as u64);
+                debug!(removed = drop.len(), freed, "checkpoints thinned");
+            }
+            Err(e) => warn!(error = %e, "old checkpoints not removed; they stay"),
+        }
+    }
 }
+
+/// A checkpoint is kept at least every this many times `--checkpoint-entries`
+/// entries (when it is no larger than the log since the previous kept one).
+const RETAIN_ENTRIES: u64 = 4;
 
 /// Bytes of updates in `entries`.
 fn log_bytes(entries: &[LogEntry]) -> u64 {

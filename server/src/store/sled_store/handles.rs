@@ -4,9 +4,10 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::super::codec::{
-    RECORD_BYTES, decode_checkpoint, decode_record, encode_entries, key, prefix, seq_of,
+    RECORD_BYTES, decode_checkpoint, decode_info, decode_record, encode_checkpoint, encode_entries,
+    encode_info, key, prefix, seq_of,
 };
-use super::super::{Checkpoint, LogEntry, StoreError};
+use super::super::{Checkpoint, CheckpointInfo, LogEntry, StoreError, Usage};
 
 /// The open database and its trees, replaced whole when it is reopened.
 #[derive(Debug)]
@@ -14,6 +15,9 @@ pub(super) struct Handles {
     pub(super) db: sled::Db,
     pub(super) log: sled::Tree,
     pub(super) checkpoints: sled::Tree,
+    /// The size of each checkpoint and of the log up to it, so that
+    /// retention decides without reading states.
+    pub(super) checkpoint_index: sled::Tree,
     pub(super) docs: sled::Tree,
     pub(super) settings: sled::Tree,
 }
@@ -27,6 +31,7 @@ impl Handles {
         Ok(Self {
             log: db.open_tree("log")?,
             checkpoints: db.open_tree("checkpoints")?,
+            checkpoint_index: db.open_tree("checkpoint_index")?,
             docs: db.open_tree("docs")?,
             settings: db.open_tree("settings")?,
             db,
@@ -97,8 +102,55 @@ impl Handles {
         Ok(())
     }
 
+    /// Writes a checkpoint, then its index record.
+    pub(super) fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let value = encode_checkpoint(checkpoint);
+        let k = key(doc, checkpoint.seq);
+        let info = encode_info(value.len() as u64, checkpoint.log_bytes);
+        self.checkpoints.insert(&k, value)?;
+        self.checkpoint_index.insert(k, &info[..])?;
+        Ok(())
+    }
+
+    pub(super) fn checkpoint_infos(&self, doc: &str) -> Result<Vec<CheckpointInfo>, StoreError> {
+        self.checkpoint_index
+            .scan_prefix(prefix(doc))
+            .map(|record| {
+                let (k, v) = record?;
+                decode_info(&k, &v)
+            })
+            .collect()
+    }
+
+    /// Removes checkpoints, then their index records: a crash in between
+    /// leaves an index record of nothing, which a later removal clears.
+    pub(super) fn remove_checkpoints(&self, doc: &str, seqs: &[u64]) -> Result<(), StoreError> {
+        for tree in [&self.checkpoints, &self.checkpoint_index] {
+            let mut batch = sled::Batch::default();
+            for seq in seqs {
+                batch.remove(key(doc, *seq));
+            }
+            tree.apply_batch(batch)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn usage(&self, doc: &str) -> Result<Usage, StoreError> {
+        let bytes = |tree: &sled::Tree| -> Result<u64, StoreError> {
+            let mut total = 0;
+            for record in tree.scan_prefix(prefix(doc)) {
+                total += record?.1.len() as u64;
+            }
+            Ok(total)
+        };
+        Ok(Usage {
+            log_bytes: bytes(&self.log)?,
+            checkpoint_bytes: bytes(&self.checkpoints)?,
+        })
+    }
+
     pub(super) fn delete(&self, doc: &str) -> Result<(), StoreError> {
-        for tree in [&self.log, &self.checkpoints] {
+        for tree in [&self.log, &self.checkpoints, &self.checkpoint_index] {
             let mut batch = sled::Batch::default();
             for k in tree.scan_prefix(prefix(doc)).keys() {
                 batch.remove(k?);

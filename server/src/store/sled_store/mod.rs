@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
-use super::codec::{encode_checkpoint, key};
 use super::watermarks::Watermarks;
-use super::{Checkpoint, DocMeta, LogEntry, Store, StoreError, Stored};
+use super::{Checkpoint, CheckpointInfo, DocMeta, LogEntry, Store, StoreError, Stored, Usage};
 use handles::Handles;
 
 mod handles;
@@ -301,13 +300,26 @@ impl Store for SledStore {
     }
 
     async fn checkpoint(&self, doc: &str, checkpoint: &Checkpoint) -> Result<(), StoreError> {
-        self.with(|h| {
-            h.checkpoints
-                .insert(key(doc, checkpoint.seq), encode_checkpoint(checkpoint))?;
-            Ok(())
-        })
-        .await?;
+        self.with(|h| h.checkpoint(doc, checkpoint)).await?;
         self.commit().await
+    }
+
+    async fn checkpoints(&self, doc: &str) -> Result<Vec<CheckpointInfo>, StoreError> {
+        self.with(|h| h.checkpoint_infos(doc)).await
+    }
+
+    async fn remove_checkpoints(&self, doc: &str, seqs: &[u64]) -> Result<(), StoreError> {
+        if seqs.is_empty() {
+            return Ok(());
+        }
+        let (doc, seqs) = (doc.to_owned(), seqs.to_vec());
+        self.with_blocking(move |h| h.remove_checkpoints(&doc, &seqs))
+            .await
+    }
+
+    async fn usage(&self, doc: &str) -> Result<Usage, StoreError> {
+        let doc = doc.to_owned();
+        self.with_blocking(move |h| h.usage(&doc)).await
     }
 
     async fn checkpoint_at(&self, doc: &str, seq: u64) -> Result<Option<Checkpoint>, StoreError> {

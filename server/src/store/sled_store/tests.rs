@@ -2,7 +2,8 @@ use bytes::Bytes;
 use crdt_core::authorship::Applied;
 
 use super::*;
-use crate::store::codec::RECORD_BYTES;
+use crate::store::codec::{RECORD_BYTES, key};
+use crate::store::stored_len;
 
 fn entry(seq: u64, update: &[u8]) -> LogEntry {
     LogEntry {
@@ -110,4 +111,70 @@ async fn records_of_one_entry_from_older_versions_are_read_with_new_ones() {
     assert_eq!(seqs(&read), vec![1, 2, 3]);
     assert_eq!(read[0].update, Bytes::from_static(&[9, 9]));
     assert_eq!(read[0].applied.inserted, 2);
+}
+
+fn checkpoint(seq: u64, state: &[u8], log_bytes: u64) -> Checkpoint {
+    Checkpoint {
+        seq,
+        state: state.to_vec(),
+        bindings: Default::default(),
+        stats: Default::default(),
+        log_bytes,
+    }
+}
+
+#[tokio::test]
+async fn checkpoints_are_listed_by_size_removed_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path(), Durability::Strict, Duration::from_secs(1)).unwrap();
+    let entries: Vec<_> = (1..=6).map(|s| entry(s, &[s as u8; 10])).collect();
+    store.append("d", &entries).await.unwrap();
+    store.append("e", &[entry(1, b"other")]).await.unwrap();
+    for seq in [2, 4, 6] {
+        store
+            .checkpoint(
+                "d",
+                &checkpoint(seq, &vec![7; 100 * seq as usize], seq * 33),
+            )
+            .await
+            .unwrap();
+    }
+    let infos = store.checkpoints("d").await.unwrap();
+    assert_eq!(
+        infos
+            .iter()
+            .map(|c| (c.seq, c.log_bytes))
+            .collect::<Vec<_>>(),
+        vec![(2, 66), (4, 132), (6, 198)]
+    );
+    assert!(infos[0].bytes > 200 && infos[2].bytes > 600, "{infos:?}");
+    let usage = store.usage("d").await.unwrap();
+    assert_eq!(
+        usage.checkpoint_bytes,
+        infos.iter().map(|c| c.bytes).sum::<u64>()
+    );
+    let log: u64 = entries.iter().map(stored_len).sum();
+    assert_eq!(usage.log_bytes, log + 5, "one record of six entries");
+
+    store.remove_checkpoints("d", &[2, 4]).await.unwrap();
+    assert_eq!(store.checkpoints("d").await.unwrap(), vec![infos[2]]);
+    assert!(store.checkpoint_at("d", 5).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .checkpoint_at("d", 6)
+            .await
+            .unwrap()
+            .unwrap()
+            .log_bytes,
+        198
+    );
+    assert_eq!(
+        seqs(&store.log_range("d", 1, 6).await.unwrap()),
+        (1..=6).collect::<Vec<_>>(),
+        "the log is whole"
+    );
+    assert!(store.checkpoints("e").await.unwrap().is_empty());
+    store.delete("d").await.unwrap();
+    assert!(store.checkpoints("d").await.unwrap().is_empty());
+    assert_eq!(store.usage("d").await.unwrap(), Usage::default());
 }
