@@ -56,7 +56,7 @@ pub(crate) struct Scanned {
     pub blocks: Option<Blocks>,
     /// The first link target or image source the update writes that is not
     /// safe to follow ([`crate::schema::is_safe_url`]).
-    pub unsafe_address: Option<String>,
+    pub unsafe_address: Option<Box<str>>,
 }
 
 /// Client ids, each to be seen once. Updates name a client or two, so a
@@ -94,7 +94,7 @@ struct Scan<'a> {
     /// Every block, when asked for.
     blocks: Option<Blocks>,
     /// See [`Scanned::unsafe_address`].
-    unsafe_address: Option<String>,
+    unsafe_address: Option<Box<str>>,
 }
 
 impl<'a> Scan<'a> {
@@ -112,7 +112,7 @@ impl<'a> Scan<'a> {
     /// Notes `address` if it is the first unsafe one.
     fn address(&mut self, address: &str, image: bool) {
         if self.unsafe_address.is_none() && !crate::schema::is_safe_url(address, image) {
-            self.unsafe_address = Some(address.chars().take(80).collect());
+            self.unsafe_address = Some(address.chars().take(80).collect::<String>().into());
         }
     }
 
