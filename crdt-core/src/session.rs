@@ -125,7 +125,7 @@ impl Frame {
     pub fn read(frame: Bytes) -> Result<Self> {
         Ok(match protocol::decode(&frame)? {
             Inbound::SyncStep2(bytes) | Inbound::Update(bytes) => {
-                Frame::Update(DecodedUpdate::decode(frame.slice_ref(bytes))?)
+                Frame::Update(DecodedUpdate::decode_from_client(frame.slice_ref(bytes))?)
             }
             _ => Frame::Other(frame),
         })
@@ -179,7 +179,7 @@ impl Room {
                 Outcome::Reply(protocol::sync_step2(&self.document.diff(&remote)))
             }
             Inbound::SyncStep2(bytes) | Inbound::Update(bytes) => {
-                let update = DecodedUpdate::decode(frame.slice_ref(bytes))?;
+                let update = DecodedUpdate::decode_from_client(frame.slice_ref(bytes))?;
                 return self.receive_update(session, update);
             }
             Inbound::Awareness(payload) => {

@@ -30,6 +30,21 @@ impl DecodedUpdate {
         })
     }
 
+    /// Decodes an update a client sent: as [`DecodedUpdate::decode`], and
+    /// refuses one that writes a link target or an image source that is not
+    /// safe to follow (`javascript:`, `data:text/html`, ...; see
+    /// [`crate::schema::is_safe_url`]). Stored updates are replayed with
+    /// `decode`, so a document stored before this check still loads.
+    pub fn decode_from_client(bytes: Bytes) -> Result<Self> {
+        let update = Self::decode(bytes)?;
+        if let Some(address) = update.scanned.unsafe_address.as_deref() {
+            return Err(Error::RefusedUpdate(format!(
+                "unsafe link target or image source {address:?}"
+            )));
+        }
+        Ok(update)
+    }
+
     /// The encoded update, as received.
     pub fn bytes(&self) -> &Bytes {
         &self.bytes

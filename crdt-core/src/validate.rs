@@ -54,6 +54,9 @@ pub(crate) struct Scanned {
     pub writers: Clients,
     /// Every block, when the update creates nested types.
     pub blocks: Option<Blocks>,
+    /// The first link target or image source the update writes that is not
+    /// safe to follow ([`crate::schema::is_safe_url`]).
+    pub unsafe_address: Option<Box<str>>,
 }
 
 /// Client ids, each to be seen once. Updates name a client or two, so a
@@ -90,6 +93,8 @@ struct Scan<'a> {
     nests: bool,
     /// Every block, when asked for.
     blocks: Option<Blocks>,
+    /// See [`Scanned::unsafe_address`].
+    unsafe_address: Option<Box<str>>,
 }
 
 impl<'a> Scan<'a> {
@@ -100,11 +105,22 @@ impl<'a> Scan<'a> {
             writers: Clients::new(),
             nests: false,
             blocks: record.then(Blocks::default),
+            unsafe_address: None,
         }
     }
 
-    /// One item's content; returns its length in clock units.
-    fn content(&mut self, info: u8) -> Result<u64> {
+    /// Notes `address` if it is the first unsafe one.
+    fn address(&mut self, address: &str, image: bool) {
+        if self.unsafe_address.is_none() && !crate::schema::is_safe_url(address, image) {
+            self.unsafe_address = Some(address.chars().take(80).collect::<String>().into());
+        }
+    }
+
+    /// One item's content; returns its length in clock units. `key` is the
+    /// map key the item is written under, if any: an attribute of an XML
+    /// element (`src` of an image, `href`) is checked for an unsafe address,
+    /// as is the target of a `link` mark (format content).
+    fn content(&mut self, info: u8, key: Option<&str>) -> Result<u64> {
         Ok(match info & 0b1111 {
             1 => self.var()?,
             // Legacy JSON content, which Yjs no longer writes: yrs decodes one
@@ -124,8 +140,13 @@ impl<'a> Scan<'a> {
                 1
             }
             6 => {
-                self.string()?;
-                self.json()?;
+                let mark = self.string()?;
+                let value = self.json()?;
+                if mark == "link"
+                    && let Some(href) = value.get("href").and_then(|h| h.as_str())
+                {
+                    self.address(href, false);
+                }
                 1
             }
             7 => {
@@ -141,7 +162,12 @@ impl<'a> Scan<'a> {
             8 => {
                 let n = self.count()?;
                 for _ in 0..n {
-                    self.any(0)?;
+                    match self.any(0)? {
+                        Some(text) if matches!(key, Some("src" | "href")) => {
+                            self.address(text, key == Some("src"));
+                        }
+                        _ => {}
+                    }
                 }
                 n
             }
@@ -194,6 +220,7 @@ impl<'a> Scan<'a> {
                             Some(origin) => ParentRef::Sibling(origin),
                             None => ParentRef::Nothing,
                         };
+                        let mut key = None;
                         if info & 0xC0 == 0 {
                             parent = if self.var()? == 1 {
                                 self.string()?;
@@ -204,13 +231,13 @@ impl<'a> Scan<'a> {
                                 ParentRef::Type(id)
                             };
                             if info & 0x20 != 0 {
-                                self.string()?;
+                                key = Some(self.string()?);
                             }
                         }
                         for origin in left.into_iter().chain(right) {
                             precedes(origin, client, clock)?;
                         }
-                        (self.content(info)?, parent, info & 0b1111 == 7)
+                        (self.content(info, key)?, parent, info & 0b1111 == 7)
                     }
                 };
                 if let Some(recorded) = recorded.as_mut() {
@@ -304,13 +331,14 @@ pub(crate) fn scan_update_runs_v1(bytes: &[u8]) -> crate::error::Result<Scanned>
 fn runs_v1(bytes: &[u8]) -> Result<Scanned> {
     let mut scan = Scan::new(bytes, false);
     scan.update()?;
-    let (runs, mut writers) = (scan.runs, scan.writers);
+    let (runs, mut writers, unsafe_address) = (scan.runs, scan.writers, scan.unsafe_address);
     writers.sort_unstable();
     if !scan.nests {
         return Ok(Scanned {
             runs,
             writers,
             blocks: None,
+            unsafe_address,
         });
     }
     // Rare (a new paragraph, list or map): a second pass records every block.
@@ -320,6 +348,7 @@ fn runs_v1(bytes: &[u8]) -> Result<Scanned> {
         runs,
         writers,
         blocks: scan.blocks,
+        unsafe_address,
     })
 }
 

@@ -117,7 +117,8 @@ async fn admit(
     // as in Etherpad. A member's or the admin's documents are made through
     // the API, so an unknown id is a mistyped one: it must not become an
     // empty document outside every group.
-    if meta.is_none() && principal != Principal::Anonymous {
+    let creates = meta.is_none() && !app.registry.is_loaded(doc);
+    if creates && principal != Principal::Anonymous {
         return Err(ApiError::not_found(format!("no document {doc}")));
     }
     let read_only = access < Access::Edit;
@@ -125,7 +126,6 @@ async fn admit(
         .name
         .as_deref()
         .and_then(crdt_core::presence::clean_name);
-    let creates = meta.is_none() && !app.registry.is_loaded(doc);
     let admitted = match &principal {
         Principal::Member(m) => (
             Arc::from(groups::author_of_member(&m.member)),

@@ -97,7 +97,7 @@ export function launchBrowser () {
  * and records console errors and uncaught exceptions in `page.errors`, except
  * those matching a pattern in `page.expectedErrors`, which go to `page.expectedSeen`.
  */
-export async function openPage (browser, url, { name, token, viewport, expectedErrors = [] } = {}) {
+export async function openPage (browser, url, { name, token, viewport, expectedErrors = [], prepare } = {}) {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1200, height: 800 } })
   if (name !== undefined) {
     await context.addInitScript((n) => { window.localStorage.setItem('quire.name', n) }, name)
@@ -124,6 +124,8 @@ export async function openPage (browser, url, { name, token, viewport, expectedE
     else page.errors.push(text)
   })
   page.on('pageerror', (err) => page.errors.push(`uncaught: ${err.message}`))
+  // Routes and the like that must be in place before the page loads.
+  if (prepare !== undefined) await prepare(page)
   await page.goto(url)
   return page
 }

@@ -1,6 +1,8 @@
-// Link targets and image sources in the editor: a document may hold any
-// address a client wrote into it, and the editor renders, accepts and pastes
-// only safe ones (the rule of crdt-core's schema::is_safe_url).
+// Link targets and image sources: the server refuses an update that writes
+// an unsafe one, and the editor renders, accepts and pastes only safe ones
+// (the rule of crdt-core's schema::is_safe_url), whatever reaches it: the
+// rendering tests feed it the hostile update on its own websocket, as a
+// document stored before the server's check would.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
@@ -16,7 +18,19 @@ const session = testSession(['--admin-token', ADMIN], async ({ server }) => {
   writer = await api(server, 'POST', `/groups/${group.id}/members`, { name: 'Wren', role: 'editor' }, ADMIN)
   reader = await api(server, 'POST', `/groups/${group.id}/members`, { name: 'Ria', role: 'viewer' }, ADMIN)
   doc = await api(server, 'POST', '/docs', { title: 'Links', group: group.id }, ADMIN)
+  await writeUpdate(server, doc.id, plainUpdate('Words at the end'), { token: writer.token })
 })
+
+/** One paragraph of plain text, as any Yjs client could write it. */
+function plainUpdate (text) {
+  const ydoc = new Y.Doc()
+  const paragraph = new Y.XmlElement('paragraph')
+  ydoc.getXmlFragment('content').insert(0, [paragraph])
+  const run = new Y.XmlText()
+  run.insert(0, text)
+  paragraph.insert(0, [run])
+  return Y.encodeStateAsUpdate(ydoc)
+}
 
 /** What each script link would do if it ran: mark the page. */
 const PAYLOAD = 'void(document.body.dataset.pwned=1)'
@@ -107,9 +121,42 @@ async function selectText (page, needle) {
   }, needle)
 }
 
-test('links and images written by a raw Yjs client render only with safe addresses', async () => {
-  await writeUpdate(session.server, doc.id, hostileUpdate(), { token: writer.token })
-  const page = await session.open(`/d/${doc.id}`, { name: writer.name, token: writer.token })
+/** Encodes a y-protocols sync Update message. */
+function updateMessage (update) {
+  const length = []
+  for (let n = update.length; ; n >>>= 7) {
+    if (n < 0x80) { length.push(n); break }
+    length.push((n & 0x7f) | 0x80)
+  }
+  return Buffer.from([0, 2, ...length, ...update])
+}
+
+/** Relays the page's websocket to the server and slips the hostile update in after the server's first message. */
+function feedHostileUpdate (page) {
+  return page.routeWebSocket(/\/ws\//, (ws) => {
+    const server = ws.connectToServer()
+    let fed = false
+    server.onMessage((message) => {
+      ws.send(message)
+      if (!fed) {
+        fed = true
+        ws.send(updateMessage(hostileUpdate()))
+      }
+    })
+    ws.onMessage((message) => server.send(message))
+  })
+}
+
+test('the server refuses an update that writes unsafe link targets or image sources', async () => {
+  await assert.rejects(writeUpdate(session.server, doc.id, hostileUpdate(), { token: writer.token }), /closed before Saved/)
+  const response = await fetch(`${session.server.url}/api/v1/docs/${doc.id}/export/json?token=${writer.token}`)
+  assert.equal(response.status, 200)
+  const stored = JSON.stringify(await response.json())
+  assert.doesNotMatch(stored, /script link|javascript|vbscript/i, 'nothing of the update was stored')
+})
+
+test('links and images that reach the editor render only with safe addresses', async () => {
+  const page = await session.open(`/d/${doc.id}`, { name: writer.name, token: writer.token, prepare: feedHostileUpdate })
   await waitForEditorText(page, 'relative link')
   await waitForStatus(page, 'Saved')
   assert.deepEqual(await renderedLinks(page), LINKS.map(([text, , shown]) => [text, shown]))
@@ -123,7 +170,7 @@ test('links and images written by a raw Yjs client render only with safe address
 })
 
 test('a viewer clicking a script link runs nothing', async () => {
-  const page = await session.open(`/d/${doc.id}`, { name: reader.name, token: reader.token })
+  const page = await session.open(`/d/${doc.id}`, { name: reader.name, token: reader.token, prepare: feedHostileUpdate })
   await waitForEditorText(page, 'script link')
   await eventually(async () => assert.equal(await editor(page).getAttribute('contenteditable'), 'false'))
   const url = page.url()

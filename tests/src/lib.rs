@@ -2,6 +2,7 @@
 //! temporary data directory, and a minimal y-protocols client on yrs.
 
 pub mod client;
+pub mod http;
 pub mod server;
 
 pub use client::Client;

@@ -1,24 +1,7 @@
 //! The HTTP API of the real binary.
 
-use std::process::Command;
-
+use quire_tests::http::{curl, json};
 use quire_tests::{Client, Server};
-use serde_json::Value;
-
-fn curl(args: &[&str]) -> (u16, String) {
-    let output = Command::new("curl")
-        .args(["-s", "-w", "\n%{http_code}"])
-        .args(args)
-        .output()
-        .expect("curl runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').expect("status line");
-    (code.parse().expect("status code"), body.to_owned())
-}
-
-fn json(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
 
 #[tokio::test]
 async fn create_list_read_and_export() {

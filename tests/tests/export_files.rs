@@ -3,31 +3,14 @@
 
 use std::process::Command;
 
+use quire_tests::http;
 use quire_tests::{Client, Server};
 use serde_json::Value;
 
 /// Status, headers (lower-cased names) and body of a request.
 fn curl(args: &[&str]) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let dir = tempfile::tempdir().unwrap();
-    let headers = dir.path().join("headers");
-    let body = dir.path().join("body");
-    let output = Command::new("curl")
-        .args(["-s", "-D"])
-        .arg(&headers)
-        .arg("-o")
-        .arg(&body)
-        .args(["-w", "%{http_code}"])
-        .args(args)
-        .output()
-        .expect("curl runs");
-    let status = String::from_utf8_lossy(&output.stdout).parse().unwrap();
-    let headers = std::fs::read_to_string(&headers)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    (status, headers, std::fs::read(&body).unwrap())
+    let response = http::request(args);
+    (response.status, response.headers, response.body)
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {

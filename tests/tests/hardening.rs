@@ -3,39 +3,13 @@
 //! keeps serving everyone else.
 
 use std::io::Write as _;
-use std::process::Command;
 
+use quire_tests::http::{self, curl, json};
 use quire_tests::{Client, Server};
 use serde_json::Value;
 
-/// `curl` with `args`; the status and the body.
-fn curl(args: &[&str]) -> (u16, String) {
-    let output = Command::new("curl")
-        .args(["-s", "-w", "\n%{http_code}"])
-        .args(args)
-        .output()
-        .expect("curl runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').expect("status line");
-    (code.parse().expect("status code"), body.to_owned())
-}
-
-fn json(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
-}
-
 fn create_doc(base: &str) -> String {
-    let (status, body) = curl(&[
-        "-X",
-        "POST",
-        &format!("{base}/api/v1/docs"),
-        "-H",
-        "content-type: application/json",
-        "-d",
-        r#"{"title":"Target"}"#,
-    ]);
-    assert_eq!(status, 201, "{body}");
-    json(&body)["id"].as_str().unwrap().to_owned()
+    http::create_doc(base, "Target")
 }
 
 /// POSTs `source` as an import; the status and the body.

@@ -3,27 +3,21 @@
 //! document creation per address and per member, and how many idle
 //! documents stay loaded (`--max-loaded-docs`).
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use quire_tests::http::{self, json};
 use quire_tests::{Client, Server};
-use serde_json::Value;
 
-/// `curl -i` with `args`: the status, the headers (lower-cased) and the body.
+/// `curl` with `args`: the status, the headers (`name: value` lines, lower
+/// case) and the body.
 fn curl(args: &[&str]) -> (u16, String, String) {
-    let output = Command::new("curl")
-        .args(["-s", "-i"])
-        .args(args)
-        .output()
-        .expect("curl runs");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").expect("a response");
-    let status = head.split(' ').nth(1).expect("status").parse().unwrap();
-    (status, head.to_lowercase(), body.to_owned())
-}
-
-fn json(body: &str) -> Value {
-    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    let response = http::request(args);
+    let head = response
+        .headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {}\n", v.to_lowercase()))
+        .collect();
+    (response.status, head, response.text())
 }
 
 fn create(base: &str, extra: &[&str]) -> (u16, String, String) {

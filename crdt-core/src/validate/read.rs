@@ -153,15 +153,15 @@ impl<'a> Scan<'a> {
         Ok((client, clock as u32))
     }
 
-    pub(super) fn json(&mut self) -> Result<()> {
+    pub(super) fn json(&mut self) -> Result<serde_json::Value> {
         let text = self.string()?;
         // serde_json refuses nesting deeper than 128 without recursing further.
         serde_json::from_str::<serde_json::Value>(text)
-            .map_err(|e| refuse(format!("JSON content: {e}")))?;
-        Ok(())
+            .map_err(|e| refuse(format!("JSON content: {e}")))
     }
 
-    pub(super) fn any(&mut self, depth: usize) -> Result<()> {
+    /// Reads one value; a string comes back, to be checked by the caller.
+    pub(super) fn any(&mut self, depth: usize) -> Result<Option<&'a str>> {
         if depth > MAX_ANY_DEPTH {
             return Err(refuse(format!("values nested deeper than {MAX_ANY_DEPTH}")));
         }
@@ -178,13 +178,13 @@ impl<'a> Scan<'a> {
                     self.any(depth + 1)?;
                 }
             }
-            119 => drop(self.string()?),
+            119 => return Ok(Some(self.string()?)),
             120 | 121 | 126 | 127 => {}
             122 | 123 => drop(self.cursor.read_exact(8).map_err(malformed)?),
             124 => drop(self.cursor.read_exact(4).map_err(malformed)?),
             125 => self.integer()?,
             other => return Err(malformed(format!("unknown value tag {other}"))),
         }
-        Ok(())
+        Ok(None)
     }
 }
