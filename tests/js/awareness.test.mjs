@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { sharedServer, Y, docId, waitFor, sleep, rawSocket } from './lib.mjs'
+import { sharedServer, Y, docId, waitFor, rawSocket, roundTrip } from './lib.mjs'
 
 const shared = sharedServer()
 const { client } = shared
@@ -68,12 +68,17 @@ test('a connection that drops without a goodbye has its awareness state removed 
 test('QueryAwareness is answered with the current states', async () => {
   const room = docId('query')
   const a = client(room)
-  await a.synced()
+  const b = client(room)
+  await Promise.all([a.synced(), b.synced()])
   a.provider.awareness.setLocalStateField('user', { name: 'Queried' })
-  await sleep(200)
+  // b joined first, so it learns the state from the server's relay: once it
+  // has, the server holds the state and relays nothing more of it.
+  await waitFor(() => stateOf(b, a)?.user?.name === 'Queried', { message: 'the server did not relay a\'s state' })
   const raw = await rawSocket(shared.server, room)
   try {
-    await sleep(200)
+    // The greeting: SyncStep1 and the states known, a's among them.
+    await waitFor(() => rawAwareness(raw).get(a.doc.clientID)?.user?.name === 'Queried',
+      { message: 'a joiner was not sent a\'s state' })
     raw.messages.length = 0
     raw.send(Uint8Array.of(3))
     const found = await waitFor(() => raw.messages.find((m) => m[0] === 1), { message: 'no awareness reply to QueryAwareness' })
@@ -136,7 +141,12 @@ test('a lone idle client stays connected past y-websocket\'s 30 s silence timeou
   try {
     await waitFor(() => rawAwareness(late).get(lone.doc.clientID)?.user?.name === 'Patient',
       { message: 'a joiner was not sent the idle client\'s renewed state' })
-    await sleep(300)
+    // Ask for the states again: the answer to the query is in once the
+    // round trip behind it is.
+    const before = late.messages.length
+    late.send(Uint8Array.of(3))
+    await roundTrip(late)
+    assert.ok(late.messages.slice(before).some((m) => m[0] === 1), 'no awareness reply to QueryAwareness')
     const states = rawAwareness(late)
     assert.equal(states.get(ghostAwareness.clientID), undefined,
       `the state silent past 30 s was still sent: ${JSON.stringify([...states])}`)

@@ -3,7 +3,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  Server, sharedServer, Client, Y, docId, converged, waitFor, sleep, prng, testSeed, withSeed, appendParagraph
+  Server, sharedServer, Client, Y, docId, converged, waitFor, sleep, prng, testSeed, withSeed, appendParagraph,
+  docInfo, documentsLoaded, allUnloaded
 } from './lib.mjs'
 
 const shared = sharedServer()
@@ -141,7 +142,8 @@ test('a client that joins later receives everything', async () => {
   // A joiner after everyone else has left gets the document too.
   a.destroy()
   b.destroy()
-  await sleep(200)
+  await waitFor(async () => (await docInfo(shared.server, room)).connections === 1,
+    { message: 'the server did not see a and b leave' })
   const later = client(room)
   await later.synced()
   await waitFor(() => later.text() === text, { message: () => `late joiner has ${later.text()}` })
@@ -164,9 +166,10 @@ test('a late joiner after the document was unloaded from memory receives everyth
     const b = new Client(quick, room)
     own.push(b)
     await converged([a, b])
+    assert.equal(await documentsLoaded(quick), 1)
     a.destroy()
     b.destroy()
-    await sleep(2500) // past --idle-unload-secs
+    await allUnloaded(quick) // --idle-unload-secs after the last client left
     const late = new Client(quick, room)
     own.push(late)
     await late.synced()
@@ -196,7 +199,10 @@ test('offline edits merge when the client reconnects', async () => {
   appendParagraph(b.fragment, 'written online by b')
   c.fragment.get(0).get(0).insert(c.fragment.get(0).get(0).length, ' (c was here)')
   await waitFor(() => b.text() === c.text() && b.text().includes('c was here'))
-  await sleep(200)
+  // a has no open socket to send or receive on, and the server, which b
+  // and c have caught up with, holds none of its offline edits.
+  assert.ok(a.sockets.every((s) => s.readyState === s.CLOSED), 'a still has an open socket')
+  assert.ok(!(await shared.server.export(room, 'txt')).includes('written offline'), 'offline edit reached the server while disconnected')
   assert.ok(!b.text().includes('written offline'), 'offline edit reached others while disconnected')
   assert.ok(!a.text().includes('written online by b'), 'a received edits while disconnected')
 

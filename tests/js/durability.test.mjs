@@ -2,7 +2,7 @@
 // with Saved survives a crash (SIGKILL) and a graceful stop (SIGTERM).
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Server, Client, Y, docId, waitFor, sleep, appendParagraph, tempDataDir, converged } from './lib.mjs'
+import { Server, Client, Y, docId, waitFor, sleep, appendParagraph, tempDataDir, converged, roundTrip } from './lib.mjs'
 
 const servers = []
 const clients = []
@@ -184,11 +184,16 @@ test('a connection without acks=1 gets no Saved messages', async () => {
   const server = await newServer()
   const room = docId('noacks')
   const c = client(server, room)
-  const watcher = client(server, room)
+  const watcher = client(server, room, { acks: true })
   await Promise.all([c.synced(), watcher.synced()])
   await edit(c, 'plain', 10)
   await waitFor(() => watcher.text() === c.text())
-  await sleep(300)
+  // The watcher's own edit, applied after c's, is acknowledged once a flush
+  // covers c's edits too: any Saved owed to c was queued by then, and a
+  // round trip on c's socket brings it in.
+  await edit(watcher, 'acked', 1)
+  await watcher.allSaved()
+  await roundTrip(c.socket)
   assert.equal(c.socket.saved, 0)
   assert.ok(c.socket.updatesSent >= 10)
 })

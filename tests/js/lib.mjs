@@ -392,6 +392,63 @@ export function sleep (ms) {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+/** A SyncStep1 frame with an empty state vector: its answer is the whole document. */
+const SYNC_STEP1_EMPTY = Uint8Array.of(0, 0, 1, 0)
+
+/**
+ * A round trip on an open websocket (a raw one or a provider's): sends a
+ * SyncStep1 and resolves once the SyncStep2 that answers it arrives. The
+ * server handles a connection's frames in order and queues the answer behind
+ * whatever it queued for that connection before, so once this resolves every
+ * frame sent earlier on the socket has been handled and everything the
+ * server had queued for it (replies, acknowledgements, a close) has arrived.
+ * Rejects if the socket closes first or after `timeout` ms.
+ */
+export function roundTrip (socket, timeout = 10000) {
+  return new Promise((resolve, reject) => {
+    const done = (err) => {
+      clearTimeout(timer)
+      socket.off('message', onMessage)
+      socket.off('close', onClose)
+      if (err) reject(err); else resolve()
+    }
+    const onMessage = (data) => {
+      const bytes = toBytes(data)
+      if (bytes.length >= 2 && bytes[0] === 0 && bytes[1] === 1) done()
+    }
+    const onClose = (code) => done(new Error(`the socket closed (${code}) before the round trip`))
+    const timer = setTimeout(() => done(new Error(`no SyncStep2 answer within ${timeout} ms`)), timeout)
+    socket.on('message', onMessage)
+    socket.on('close', onClose)
+    if (socket.readyState !== WebSocket.OPEN) return done(new Error(`the socket is not open (${socket.readyState})`))
+    socket.send(SYNC_STEP1_EMPTY)
+  })
+}
+
+/** The number of documents `server` has loaded in memory (GET /healthz). */
+export async function documentsLoaded (server) {
+  const response = await server.fetch('/healthz')
+  const body = await response.json()
+  if (response.status !== 200 || typeof body.documents_loaded !== 'number') {
+    throw new Error(`GET /healthz: ${response.status} ${JSON.stringify(body)}`)
+  }
+  return body.documents_loaded
+}
+
+/** A document's metadata (GET /api/v1/docs/{id}), its open `connections` among them. */
+export async function docInfo (server, id) {
+  const response = await server.fetch(`/api/v1/docs/${id}`)
+  const text = await response.text()
+  if (response.status !== 200) throw new Error(`GET /api/v1/docs/${id}: ${response.status} ${text}`)
+  return JSON.parse(text)
+}
+
+/** Waits until `server` has unloaded every document from memory. */
+export function allUnloaded (server, timeout = 20000) {
+  return waitFor(async () => await documentsLoaded(server) === 0,
+    { timeout, interval: 100, message: 'the server kept documents loaded' })
+}
+
 /** Waits until every client has the same document and state vector, and returns the document text. */
 export async function converged (clients, timeout = 15000) {
   await waitFor(() => {

@@ -6,7 +6,7 @@ import { Schema, Node } from 'prosemirror-model'
 import { schema as basic } from 'prosemirror-schema-basic'
 import { addListNodes } from 'prosemirror-schema-list'
 import { prosemirrorJSONToYXmlFragment, yXmlFragmentToProsemirrorJSON } from 'y-prosemirror'
-import { sharedServer, docId, waitFor, sleep } from './lib.mjs'
+import { sharedServer, docId, waitFor, converged } from './lib.mjs'
 
 /** The web client's schema: basic + lists + strike and underline. */
 const schema = new Schema({
@@ -154,7 +154,7 @@ test('JSON export follows edits made after the initial content', async () => {
   // A second client sees the same.
   const reader = client(room)
   await reader.synced()
-  await sleep(100)
+  await converged([writer, reader])
   assert.deepStrictEqual(normalize(yXmlFragmentToProsemirrorJSON(reader.fragment)), normalize(yXmlFragmentToProsemirrorJSON(writer.fragment)))
 })
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import {
   Server, sharedServer, Client, Y, docId, authorSecret, converged, waitFor, sleep, rawSocket, appendParagraph,
-  prng, testSeed, withSeed, tempDataDir, plainText, ROOT
+  prng, testSeed, withSeed, tempDataDir, plainText, ROOT, roundTrip, documentsLoaded, allUnloaded
 } from './lib.mjs'
 
 const shared = sharedServer()
@@ -47,6 +47,25 @@ function forgeUpdate (victim, text) {
   return forged
 }
 
+/**
+ * Resolves once each of `clients` holds the awareness state of a client that
+ * joins `room` now. The server relays the updates it accepted before presence
+ * that reached it later, in order on each connection, so anything it relayed
+ * to `clients` before this call has arrived when it resolves.
+ */
+async function relayedSoFar (room, clients) {
+  const marker = client(room)
+  try {
+    await marker.synced()
+    const mark = authorSecret()
+    marker.provider.awareness.setLocalStateField('mark', mark)
+    await waitFor(() => clients.every((c) => c.provider.awareness.getStates().get(marker.doc.clientID)?.mark === mark),
+      { message: 'a presence change was not relayed' })
+  } finally {
+    marker.destroy()
+  }
+}
+
 test('an update under another author\'s client id is refused and changes nothing', async () => {
   const room = docId('forge')
   const victim = client(room, { name: 'victim' })
@@ -67,7 +86,7 @@ test('an update under another author\'s client id is refused and changes nothing
   assert.ok(socket.denied.length >= 1, 'no permission-denied auth message before the close')
 
   // Nobody else saw it, and the server did not keep it.
-  await sleep(300)
+  await relayedSoFar(room, [victim, watcher])
   assert.equal(victim.text(), before)
   assert.equal(watcher.text(), before)
   const fresh = client(room)
@@ -102,7 +121,7 @@ for (const [label, kind, author] of [
     await raw.closed
     assert.equal(raw.closeCode, 1008, `closed with ${raw.closeCode} ${raw.closeReason}`)
     assert.ok(deniedReasons(raw).length >= 1, 'no permission-denied message')
-    await sleep(200)
+    await relayedSoFar(room, [victim, watcher])
     assert.equal(victim.text(), before)
     assert.equal(watcher.text(), before)
     const fresh = client(room)
@@ -202,7 +221,9 @@ test('malformed frames close only the connection that sent them', async (t) => {
         const frame = Uint8Array.from([...header, ...rng.bytes(1 + rng.int(200))])
         const raw = await rawSocket(shared.server, room)
         raw.send(frame)
-        const code = await Promise.race([raw.closed, sleep(300).then(() => null)])
+        // Closed, or the round trip behind the frame came back: it was handled
+        // and the connection kept.
+        const code = await Promise.race([raw.closed, roundTrip(raw).then(() => null)])
         if (code !== null) closed++
         raw.terminate()
       }
@@ -267,6 +288,7 @@ test('client id bindings outlive an unload and a restart', async () => {
     await victim.allSaved()
     const victimState = Y.encodeStateAsUpdate(victim.doc)
     const victimId = victim.doc.clientID
+    assert.equal(await documentsLoaded(own), 1)
     victim.destroy()
 
     const tryForgery = async (label) => {
@@ -278,12 +300,13 @@ test('client id bindings outlive an unload and a restart', async () => {
       const check = new Client(own, room)
       mine.push(check)
       await check.synced()
-      await sleep(100)
+      await waitFor(() => check.text().includes('bound text'), { message: () => `${label}: the reader has ${check.text()}` })
       assert.ok(!check.text().includes('FORGED'), `${label}: the forgery is in the document: ${check.text()}`)
       check.destroy()
     }
 
-    await sleep(2500) // past --idle-unload-secs: the document is loaded again from disk
+    // --idle-unload-secs after the victim left: the document is loaded again from disk.
+    await allUnloaded(own)
     await tryForgery('after an unload')
     await own.restart('SIGKILL')
     await tryForgery('after a restart')
@@ -377,7 +400,7 @@ test('updates whose origins contradict each other are refused, and the document 
   }
   // The connected client got nothing of them, and keeps editing; a client
   // that loads now sees the same document.
-  await sleep(300)
+  await relayedSoFar(room, [watcher])
   assert.equal(watcher.fragment.toString(), expected)
   appendParagraph(watcher.fragment, 'still here')
   await watcher.allSaved()
