@@ -20,6 +20,8 @@ import { docPath } from './home'
 
 /** How often the number of revisions is checked, in ms. */
 const POLL_MS = 5000
+/** Wait before asking again for a revision that failed to load. */
+const RETRY_MS = 2000
 
 /** The revision asked for in the address (`?rev=N`), if any. */
 export function revisionFromAddress (search: string): number | null {
@@ -158,7 +160,10 @@ export function renderHistory (id: string): void {
       message.textContent = ''
     } catch (err) {
       if (controller.signal.aborted || refuse(err)) return
-      message.textContent = `Could not load revision ${rev}: ${err instanceof Error ? err.message : String(err)}`
+      message.textContent = `Could not load revision ${rev}: ${err instanceof Error ? err.message : String(err)}. Trying again…`
+      // A failure that is not a refusal (a busy server, a dropped connection)
+      // is tried again while this revision is still the one chosen.
+      window.setTimeout(() => { if (abort === controller) void show(rev) }, RETRY_MS)
     }
   }
 
