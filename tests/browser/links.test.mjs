@@ -131,14 +131,18 @@ function updateMessage (update) {
   return Buffer.from([0, 2, ...length, ...update])
 }
 
-/** Relays the page's websocket to the server and slips the hostile update in after the server's first message. */
+/**
+ * Relays the page's websocket to the server and slips the hostile update in
+ * right after the server's SyncStep1: the page has then already answered
+ * with its SyncStep2, so it never offers the server what it was fed.
+ */
 function feedHostileUpdate (page) {
   return page.routeWebSocket(/\/ws\//, (ws) => {
     const server = ws.connectToServer()
     let fed = false
     server.onMessage((message) => {
       ws.send(message)
-      if (!fed) {
+      if (!fed && typeof message !== 'string' && message[0] === 0 && message[1] === 0) {
         fed = true
         ws.send(updateMessage(hostileUpdate()))
       }
