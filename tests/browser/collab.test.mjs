@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
-  createDoc, editor, editorText, eventually, focusEnd, screenshotPath, testSession,
+  api, createDoc, editor, editorText, eventually, focusEnd, screenshotPath, testSession,
   waitForEditorText, waitForStatus
 } from './lib.mjs'
 
@@ -159,6 +159,11 @@ test('markdown shortcuts, undo and redo, and a new name reach the other person',
   await alice.locator('#my-name').press('Enter')
   await bob.locator('[data-testid="presence"] li[aria-label="Alice Liddell"]').waitFor()
   await waitForStatus(alice, 'Saved')
+  // The rename reaches the document's record without a reload or a new edit.
+  await eventually(async () => {
+    const c = await api(session.server, 'GET', `/docs/${id}/contributions`)
+    assert.deepEqual(c.authors.map((a) => a.name).sort(), ['Alice Liddell'])
+  })
 })
 
 test('every button has an accessible name', async () => {
