@@ -57,6 +57,21 @@ impl TestDatabase {
     pub async fn client(&self) -> tokio_postgres::Client {
         connect(&self.url).await
     }
+
+    /// Cuts every connection to this database (`pg_terminate_backend`), as
+    /// a restarting PostgreSQL or a network fault would; returns how many.
+    pub async fn terminate_connections(&self) -> i64 {
+        connect(&admin_url())
+            .await
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&self.name],
+            )
+            .await
+            .expect("terminating connections")
+            .get(0)
+    }
 }
 
 async fn connect(url: &str) -> tokio_postgres::Client {

@@ -255,3 +255,44 @@ async fn migrate_moves_a_sled_directory_with_its_whole_history() {
     let reader = Client::connect(&server.ws(&docs[0], &format!("token={teacher}"))).await;
     assert_eq!(reader.text_of("text").matches("<text.").count(), 30);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cut_connections_delay_acknowledgements_but_lose_nothing() {
+    let db = TestDatabase::create().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), &["--database-url", &db.url]);
+    let url = server.ws("cut", "acks=1");
+    let typists: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|root| tokio::spawn(typist(url.clone(), root, 300)))
+        .collect();
+    let mut watcher = Client::connect(&server.ws("cut", "")).await;
+    let mut cuts = 0;
+    for round in 1..=5 {
+        // Cut while the typists are under way, each time further along.
+        assert!(
+            watcher
+                .pump_until(Duration::from_secs(20), |c| {
+                    c.text_of("a").len() + c.text_of("b").len() > round * 300
+                })
+                .await,
+            "the typists are under way"
+        );
+        cuts += db.terminate_connections().await;
+    }
+    assert!(cuts > 0, "connections were cut");
+    for task in typists {
+        let acked = task.await.unwrap();
+        assert_eq!(acked.len(), 300, "every edit acknowledged once stored");
+    }
+    server.kill();
+    server.restart();
+    let reader = Client::connect(&server.ws("cut", "")).await;
+    for root in ["a", "b"] {
+        let text = reader.text_of(root);
+        for i in 0..300 {
+            let token = format!("<{root}.{i}>");
+            assert!(text.contains(&token), "acknowledged {token} lost");
+        }
+    }
+}

@@ -1,8 +1,9 @@
 //! The schema, brought up to date at start by numbered migrations.
 //!
-//! Each migration is a plain SQL file applied once, in order, in its own
-//! transaction, and recorded in `quire_migrations`. Nodes starting together
-//! take an advisory lock first, so each migration runs exactly once.
+//! Each migration is a plain SQL file applied once, in order, and recorded
+//! in `quire_migrations`; those a database lacks are applied in one
+//! transaction. Nodes starting together take an advisory lock first, so
+//! each migration runs exactly once.
 
 use deadpool_postgres::Client;
 
