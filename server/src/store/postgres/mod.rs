@@ -11,14 +11,15 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bytes::Bytes;
-use crdt_core::authorship::Applied;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::{NoTls, Row};
+
+use rows::{CHECKPOINT_COLUMNS, LOG_COLUMNS, checkpoint, int, log_entry, meta, uint};
 
 use super::codec::{encode_checkpoint, entry_bytes};
 use super::{Checkpoint, CheckpointInfo, DocMeta, LogEntry, Store, StoreError, Stored, Usage};
 
+mod rows;
 mod schema;
 
 /// Connections the pool opens at most.
@@ -27,6 +28,12 @@ const POOL_SIZE: usize = 16;
 /// Longest wait for a connection, new or from the pool: past it a call
 /// fails (and is retried by its caller) rather than hang.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest wait for one statement. A server or network that stops
+/// answering must not hold a document's acknowledgements forever: the call
+/// fails and its caller retries (a write that did commit meanwhile is then
+/// skipped, see the module docs).
+const QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Longest wait for the health probe.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -92,15 +99,25 @@ impl PostgresStore {
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
-        let client = self.client().await?;
-        let statement = client
-            .prepare_cached(sql)
+        let call = async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(sql)
+                .await
+                .map_err(|e| backend(what, &e))?;
+            client
+                .query(&statement, params)
+                .await
+                .map_err(|e| backend(what, &e))
+        };
+        tokio::time::timeout(QUERY_TIMEOUT, call)
             .await
-            .map_err(|e| backend(what, &e))?;
-        client
-            .query(&statement, params)
-            .await
-            .map_err(|e| backend(what, &e))
+            .unwrap_or_else(|_| {
+                Err(StoreError::Backend(format!(
+                    "PostgreSQL, {what}: no answer within {} s",
+                    QUERY_TIMEOUT.as_secs()
+                )))
+            })
     }
 
     /// Whether the database holds any document, log entry or setting.
@@ -137,54 +154,6 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = e.source();
     }
     out
-}
-
-/// A stored count or position as PostgreSQL's `BIGINT`.
-fn int(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn uint(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-const LOG_COLUMNS: &str = r#"seq, ts, author, inserted, deleted, "update""#;
-
-fn log_entry(row: &Row) -> LogEntry {
-    LogEntry {
-        seq: uint(row.get(0)),
-        ts: uint(row.get(1)),
-        author: row.get(2),
-        applied: Applied {
-            inserted: uint(row.get(3)),
-            deleted: uint(row.get(4)),
-        },
-        update: Bytes::from(row.get::<_, Vec<u8>>(5)),
-    }
-}
-
-const CHECKPOINT_COLUMNS: &str = "seq, state, bindings::text, stats::text, log_bytes";
-
-fn checkpoint(doc: &str, row: &Row) -> Result<Checkpoint, StoreError> {
-    let seq = uint(row.get(0));
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt {
-        key: format!("checkpoint {doc}#{seq}"),
-        reason: e.to_string(),
-    };
-    Ok(Checkpoint {
-        seq,
-        state: row.get(1),
-        bindings: serde_json::from_str(row.get(2)).map_err(corrupt)?,
-        stats: serde_json::from_str(row.get(3)).map_err(corrupt)?,
-        log_bytes: uint(row.get(4)),
-    })
-}
-
-fn meta(doc: &str, json: &str) -> Result<DocMeta, StoreError> {
-    serde_json::from_str(json).map_err(|e| StoreError::Corrupt {
-        key: format!("docs/{doc}"),
-        reason: e.to_string(),
-    })
 }
 
 #[async_trait]
@@ -373,15 +342,16 @@ impl Store for PostgresStore {
     }
 
     async fn delete(&self, doc: &str) -> Result<(), StoreError> {
-        let mut client = self.client().await?;
-        let what = "deleting a document";
-        let tx = client.transaction().await.map_err(|e| backend(what, &e))?;
-        for table in ["quire_log", "quire_checkpoints", "quire_documents"] {
-            tx.execute(&format!("DELETE FROM {table} WHERE doc = $1"), &[&doc])
-                .await
-                .map_err(|e| backend(what, &e))?;
-        }
-        tx.commit().await.map_err(|e| backend(what, &e))
+        // One statement, so one transaction: all three or nothing.
+        self.query(
+            "deleting a document",
+            "WITH log AS (DELETE FROM quire_log WHERE doc = $1),
+                  checkpoints AS (DELETE FROM quire_checkpoints WHERE doc = $1)
+             DELETE FROM quire_documents WHERE doc = $1",
+            &[&doc],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn get_setting(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
