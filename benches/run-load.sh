@@ -64,6 +64,20 @@ stop_node() {
 trap stop_node EXIT
 
 quire_strict=(--server-bin "$quire" --durability strict)
+# quire-postgres: the same binary on PostgreSQL (--database-url), in a
+# database of its own per run; skipped when none answers at
+# QUIRE_TEST_DATABASE_URL (default: the local one, user postgres).
+pg_admin=${QUIRE_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+run_postgres() { # loadgen arguments
+  local db="quire_load_$$_$RANDOM"
+  if ! psql "$pg_admin" -qc "CREATE DATABASE $db" >/dev/null 2>&1; then
+    echo "!! quire-postgres: no PostgreSQL at $pg_admin; skipped" | tee -a "$commands" >&2
+    return 0
+  fi
+  run quire-postgres --server-bin "$quire" --durability strict \
+    "--server-arg=--database-url=${pg_admin%/*}/$db" "$@"
+  psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null || true
+}
 quire_relaxed=(--server-bin "$quire" --durability relaxed)
 quire_patched=(--server-bin "$patched" --durability strict)
 for a in ${PATCHED_ARGS:-}; do quire_patched+=("--server-arg=$a"); done
@@ -75,6 +89,7 @@ for a in ${PATCHED_ARGS:-}; do quire_patched+=("--server-arg=$a"); done
 
 echo "== ingest (automerge-paper keystrokes over one websocket)"
 run quire-strict "${quire_strict[@]}" ingest
+run_postgres ingest
 run quire-relaxed "${quire_relaxed[@]}" ingest
 if [ -n "$patched" ]; then run quire-patched "${quire_patched[@]}" ingest; fi
 start_node; run node --url "$node_url" --server-pid "$node_pid" ingest --no-acks; stop_node

@@ -130,7 +130,7 @@ out('')
 
 // ---- load
 const load = (read(join(results, 'load.jsonl')) || '').split('\n').filter(Boolean).map(l => JSON.parse(l))
-const LABELS = ['quire-strict', 'quire-strict-acks', 'quire-relaxed', 'quire-patched', 'node']
+const LABELS = ['quire-strict', 'quire-strict-acks', 'quire-postgres', 'quire-relaxed', 'quire-patched', 'node']
 const complete = p => p.deliveries >= 0.99 * p.deliveries_expected
 const p99cell = p => complete(p) ? f(p.latency_ms.p99) : `> ${f(p.latency_ms.max, 0)} (${f(100 * p.deliveries / Math.max(p.deliveries_expected, 1), 0)}% delivered)`
 const pick = (label, mode, pred = () => true) => load.find(r => r.label === label && r.mode === mode && pred(r))

@@ -294,9 +294,20 @@ pub async fn import_doc(
     Ok(Json(json!({ "id": id, "revision": revision, "degraded": degraded })).into_response())
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: `ok`, or `degraded` with the reason when the store does
+/// not answer. Still 200 when degraded: the node goes on serving its
+/// connections and saves once the store is back, so a load balancer should
+/// keep it.
 pub async fn healthz(State(app): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok", "documents_loaded": app.registry.loaded() }))
+    let loaded = app.registry.loaded();
+    match app.store.health().await {
+        Ok(()) => Json(json!({ "status": "ok", "documents_loaded": loaded })),
+        Err(e) => Json(json!({
+            "status": "degraded",
+            "reason": e.to_string(),
+            "documents_loaded": loaded,
+        })),
+    }
 }
 
 /// `GET /metrics`: Prometheus text.

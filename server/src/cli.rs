@@ -2,7 +2,6 @@
 //! the same document actors the server uses) or through a running server.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow, bail};
 use clap::Args;
@@ -17,7 +16,6 @@ use crate::app::AppState;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::service;
-use crate::store::SledStore;
 
 /// Arguments of `quire export`.
 #[derive(Debug, Clone, Args)]
@@ -163,17 +161,10 @@ impl Target {
     }
 
     async fn local(config: &Config) -> anyhow::Result<Self> {
-        let store = SledStore::open(&config.data_dir, config.durability, config.flush_interval())
-            .with_context(|| format!("opening {}", config.data_dir.display()))?;
+        let store = crate::store::open(config).await?;
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let app = AppState::new(
-            config.clone(),
-            Arc::new(store),
-            shutdown.clone(),
-            tracker.clone(),
-        )
-        .await?;
+        let app = AppState::new(config.clone(), store, shutdown.clone(), tracker.clone()).await?;
         Ok(Self::Local {
             app,
             shutdown,

@@ -30,6 +30,9 @@ pub enum Command {
     Export(crate::cli::ExportArgs),
     /// Import a Markdown, text or HTML file as a new document or into one.
     Import(crate::cli::ImportArgs),
+    /// Move a sled data directory (--data-dir) into PostgreSQL
+    /// (--database-url), every document with its whole history.
+    Migrate(crate::migrate::MigrateArgs),
 }
 
 /// Every server setting.
@@ -52,6 +55,17 @@ pub struct Config {
         global = true
     )]
     pub data_dir: PathBuf,
+
+    /// Store everything in this PostgreSQL database
+    /// (postgres://user:password@host:port/db) instead of the sled
+    /// database in --data-dir. The schema is created and migrated at start.
+    #[arg(
+        long,
+        env = "QUIRE_DATABASE_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub database_url: Option<String>,
 
     /// `strict` flushes every batch of updates to disk before acknowledging
     /// it; `relaxed` flushes on a timer (--flush-interval-ms).

@@ -9,7 +9,8 @@
 //! - [`ws`]: the websocket endpoint: reader, writer, pings, limits.
 //! - [`doc`]: one actor per loaded document (batching, group commit, relay,
 //!   acknowledgements) and the registry that loads and unloads them.
-//! - [`store`]: the `Store` trait, the sled store and an in-memory store.
+//! - [`store`]: the `Store` trait, the sled store, the PostgreSQL store and an in-memory store.
+//! - [`migrate`]: `quire migrate`, moving a sled data directory into PostgreSQL.
 //! - [`service`]: creating, exporting and importing documents, shared by API and CLI.
 //! - [`cli`]: `quire export` and `quire import`, on a data directory or a running server.
 //! - [`openapi`]: the table of API routes and the OpenAPI description built from it.
@@ -39,6 +40,7 @@ pub mod ids;
 pub mod insights;
 pub mod listen;
 pub mod metrics;
+pub mod migrate;
 pub mod openapi;
 pub mod rate;
 pub mod service;

@@ -1,11 +1,9 @@
 //! The `quire` binary: parses the command line, sets up logging and runs.
 
 use std::io::Write as _;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Parser;
-use quire_server::store::SledStore;
 use quire_server::{Cli, Command};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -31,12 +29,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => serve(config).await,
         Command::Export(args) => quire_server::cli::export(&config, args).await,
         Command::Import(args) => quire_server::cli::import(&config, args).await,
+        Command::Migrate(args) => quire_server::migrate::run(&config, args).await,
     }
 }
 
 async fn serve(config: quire_server::Config) -> anyhow::Result<()> {
-    let store = SledStore::open(&config.data_dir, config.durability, config.flush_interval())
-        .with_context(|| format!("opening the data directory {}", config.data_dir.display()))?;
+    let store = quire_server::store::open(&config).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
@@ -44,10 +42,15 @@ async fn serve(config: quire_server::Config) -> anyhow::Result<()> {
     // Whoever started the server may have closed its output: that is not a
     // reason to stop serving.
     let _ = writeln!(std::io::stdout(), "listening on http://{addr}");
-    tracing::info!(%addr, data_dir = %config.data_dir.display(), durability = ?config.durability, "quire serving");
+    let backend = if config.database_url.is_some() {
+        "postgresql"
+    } else {
+        "sled"
+    };
+    tracing::info!(%addr, store = backend, data_dir = %config.data_dir.display(), durability = ?config.durability, "quire serving");
     let shutdown = CancellationToken::new();
     tokio::spawn(signals(shutdown.clone()));
-    quire_server::run(listener, config, Arc::new(store), shutdown).await
+    quire_server::run(listener, config, store, shutdown).await
 }
 
 /// Cancels `shutdown` on SIGINT or SIGTERM.

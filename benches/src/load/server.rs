@@ -45,9 +45,12 @@ impl Server {
             .arg(data_dir)
             .args(["--durability", durability])
             .args(extra)
-            // The per-connection message limit guards against abuse; ingest
-            // measures how fast updates are taken, so lift it.
+            // The message limits (per connection, per author, per address)
+            // guard against abuse; ingest measures how fast updates are
+            // taken from one client, so lift them.
             .env("QUIRE_MAX_MESSAGES_PER_SEC", "100000000")
+            .env("QUIRE_MAX_MESSAGES_PER_SEC_PER_AUTHOR", "100000000")
+            .env("QUIRE_MAX_MESSAGES_PER_SEC_PER_IP", "100000000")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)

@@ -68,8 +68,10 @@ impl Store for MemoryStore {
     async fn write(&self, doc: &str, entries: &[LogEntry]) -> Result<(), StoreError> {
         let mut docs = self.writable()?;
         let log = docs.logs.entry(doc.to_owned()).or_default();
+        // A seq is written once, as in the other stores: a retry that
+        // overlaps what an earlier call stored keeps the earlier entries.
         for entry in entries {
-            log.insert(entry.seq, entry.clone());
+            log.entry(entry.seq).or_insert_with(|| entry.clone());
         }
         Ok(())
     }

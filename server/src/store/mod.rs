@@ -3,9 +3,14 @@
 //!
 //! Revision `r` of a document is its state after log entry `r` (entries are
 //! numbered from 1). A checkpoint at `seq` holds the state after entry `seq`.
+//!
+//! Three implementations: sled in a data directory (the default),
+//! PostgreSQL (`--database-url`) and memory (tests).
 
 mod codec;
 mod memory;
+mod open;
+mod postgres;
 pub mod retention;
 mod sled_store;
 mod watermarks;
@@ -18,6 +23,8 @@ use serde::{Deserialize, Serialize};
 
 pub use codec::{entry_bytes, stored_len};
 pub use memory::MemoryStore;
+pub use open::open;
+pub use postgres::PostgresStore;
 pub use sled_store::{Durability, SledStore};
 
 /// Why the store failed.
@@ -198,4 +205,12 @@ pub trait Store: Send + Sync + 'static {
     async fn get_setting(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Writes a server-wide setting durably.
     async fn put_setting(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+    /// Whether the backend answers now; the error says why not. For
+    /// `/healthz`.
+    async fn health(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
+
+#[cfg(test)]
+mod conformance;

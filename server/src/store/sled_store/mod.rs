@@ -18,6 +18,7 @@ use super::{Checkpoint, CheckpointInfo, DocMeta, LogEntry, Store, StoreError, St
 use handles::Handles;
 
 mod handles;
+mod listing;
 
 /// When appended updates reach the disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
