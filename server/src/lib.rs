@@ -23,30 +23,36 @@
 //! - [`web`]: the embedded web client.
 //! - [`metrics`], [`error`], [`ids`]: Prometheus metrics, HTTP errors, document ids.
 
-pub mod api;
-pub mod app;
-pub mod auth;
+mod api;
+mod app;
+mod auth;
+mod authors;
+mod caller;
 pub mod cli;
-pub mod config;
+mod config;
 pub mod doc;
-pub mod error;
-pub mod fonts;
-pub mod groups;
-pub mod guard;
-pub mod history;
-pub mod identity;
-pub mod ids;
-pub mod insights;
-pub mod listen;
-pub mod metrics;
+mod error;
+mod fonts;
+mod groups;
+mod guard;
+mod history;
+mod identity;
+mod ids;
+mod insights;
+mod listen;
+mod members;
+mod metrics;
 pub mod openapi;
-pub mod rate;
-pub mod service;
-pub mod session;
+mod rate;
+mod service;
+mod session;
+mod state;
 pub mod store;
-pub mod throttle;
-pub mod web;
-pub mod ws;
+mod throttle;
+mod web;
+mod ws;
 
-pub use app::{AppState, app, run};
-pub use config::{Cli, Command, Config};
+pub use app::{app, run};
+pub use cli::{Cli, Command};
+pub use config::Config;
+pub use state::AppState;
