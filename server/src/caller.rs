@@ -150,3 +150,38 @@ impl Principal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::store::{MemoryStore, Store};
+
+    #[tokio::test]
+    async fn each_caller_writes_under_one_author() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::default());
+        let identity = Identity::load(&store).await.unwrap();
+        let member = Principal::Member(Membership {
+            member: "m1".into(),
+            group: "g".into(),
+            role: Role::Editor,
+            name: "Ann".into(),
+        });
+        let secret = "a-browser-secret-0123456789";
+        // A member and the admin write as themselves, whatever secret they send.
+        assert_eq!(&*member.author(&identity, Some(secret)).unwrap(), "m-m1");
+        assert_eq!(&*Principal::Admin.author(&identity, None).unwrap(), "admin");
+        // A browser writes as its secret's author, the same one every time.
+        let anonymous = Principal::Anonymous;
+        let author = anonymous.author(&identity, Some(secret)).unwrap();
+        assert_eq!(author, identity.author_of_secret(secret).unwrap());
+        assert_eq!(author, anonymous.author(&identity, Some(secret)).unwrap());
+        assert_eq!(&*anonymous.author(&identity, None).unwrap(), ANONYMOUS);
+        let refused = anonymous.author(&identity, Some("short")).unwrap_err();
+        assert_eq!(
+            refused.message(),
+            "author secret must be 16 to 128 characters"
+        );
+    }
+}
