@@ -11,8 +11,8 @@ use yrs::{
     Doc, GetString, Map, MapRef, Out, ReadTxn, StateVector, Transact, Update, XmlFragmentRef,
 };
 
-use crate::authorship::{Applied, BodyCounter};
 use crate::chat::{ChatPolicy, ChatWatch};
+use crate::counter::{Applied, BodyCounter};
 use crate::error::{Error, Result};
 use crate::schema;
 use crate::update::DecodedUpdate;

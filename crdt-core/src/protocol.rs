@@ -25,6 +25,52 @@ pub const MSG_SAVED: u64 = 100;
 /// `{author, name, role, color}`.
 pub const MSG_IDENTITY: u64 = 101;
 
+/// The websocket close codes Quire's server uses (RFC 6455), and the reasons
+/// a client acts on: the one definition the server, its tests and clients
+/// share. README.md says when each is sent.
+pub mod close {
+    /// The endpoint is going away (shutdown, a deleted document, silence).
+    pub const GOING_AWAY: u16 = 1001;
+    /// A message broke the protocol.
+    pub const PROTOCOL: u16 = 1002;
+    /// A message of a type that is not accepted (text frames).
+    pub const UNSUPPORTED: u16 = 1003;
+    /// A text frame that is not UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
+    /// The policy refused the connection (impersonation, permissions, rates).
+    pub const POLICY: u16 = 1008;
+    /// A message too large, or a document past its limits.
+    pub const TOO_BIG: u16 = 1009;
+    /// The server failed.
+    pub const INTERNAL: u16 = 1011;
+    /// Try again later: the client fell behind and must resync on reconnect.
+    pub const TRY_AGAIN: u16 = 1013;
+
+    /// Close reasons. A client stops reconnecting after
+    /// [`DOCUMENT_DELETED`](reason::DOCUMENT_DELETED) and
+    /// [`ACCESS_REVOKED`](reason::ACCESS_REVOKED).
+    pub mod reason {
+        /// The document was deleted ([`GOING_AWAY`](super::GOING_AWAY)).
+        pub const DOCUMENT_DELETED: &str = "document deleted";
+        /// The member was removed from the group ([`POLICY`](super::POLICY)).
+        pub const ACCESS_REVOKED: &str = "access revoked";
+        /// The connection's queue filled up ([`TRY_AGAIN`](super::TRY_AGAIN)).
+        pub const TOO_SLOW: &str = "too slow; reconnect to resync";
+        /// A connection kept over a message-rate limit ([`POLICY`](super::POLICY)).
+        pub const RATE_LIMIT: &str = "message rate limit";
+        /// A frame past the message limit ([`TOO_BIG`](super::TOO_BIG)).
+        pub const TOO_BIG: &str = "message too big";
+        /// A text frame ([`UNSUPPORTED`](super::UNSUPPORTED)).
+        pub const BINARY_ONLY: &str = "binary frames only";
+        /// A text frame that is not UTF-8 ([`INVALID_DATA`](super::INVALID_DATA)).
+        pub const NOT_UTF8: &str = "text frame is not UTF-8";
+        /// The document's task is gone ([`INTERNAL`](super::INTERNAL)).
+        pub const UNAVAILABLE: &str = "document unavailable";
+        /// No pong within the idle timeout ([`GOING_AWAY`](super::GOING_AWAY)).
+        pub const NO_PONG: &str = "no pong";
+    }
+}
+
 const SYNC_STEP1: u64 = 0;
 const SYNC_STEP2: u64 = 1;
 const SYNC_UPDATE: u64 = 2;

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::authorship::Applied;
+use crate::counter::Applied;
 
 /// The longest pause, in milliseconds, within one work session: five
 /// minutes. Long enough that reading back, thinking or a short

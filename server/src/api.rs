@@ -11,15 +11,16 @@ use crdt_core::import::{self, ImportFormat, WriteMode};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::app::AppState;
-use crate::auth::{self, Access};
+use crate::auth::{self, TokenQuery};
+use crate::authors::{color_of, name_of};
+use crate::caller::{Access, Principal, unauthorized};
 use crate::error::ApiError;
-use crate::groups;
 use crate::guard;
-use crate::identity::ANONYMOUS;
+use crate::members;
 use crate::service;
+use crate::state::AppState;
 use crate::store::DocMeta;
-use crate::throttle::{self, ClientAddr};
+use crate::throttle::ClientAddr;
 
 /// Body of `POST /docs`.
 #[derive(Debug, Default, Deserialize)]
@@ -53,7 +54,7 @@ pub async fn create_doc(
     } = body.map(|Json(b)| b).unwrap_or_default();
     let principal = auth::principal(&app, &headers, auth.token.as_deref()).await?;
     if let Some(g) = &group {
-        if groups::load(&app, g).await?.is_none() {
+        if members::load(&app, g).await?.is_none() {
             return Err(ApiError::not_found(format!("no group {g}")));
         }
         // Like a shared folder: everyone who may write in the group may add
@@ -62,7 +63,7 @@ pub async fn create_doc(
     } else {
         principal.require(None, app.config.private, Access::Edit)?;
     }
-    throttle::admit_creation(&app, &principal, &headers, peer.as_deref())?;
+    service::admit_creation(&app, &principal, &headers, peer.as_deref())?;
     let (id, meta) = service::create(&app, title.as_deref(), template.as_deref(), group).await?;
     let body = json!({
         "id": id,
@@ -80,13 +81,6 @@ pub async fn list_templates() -> Json<Vec<crdt_core::templates::TemplateInfo>> {
     Json(crdt_core::templates::list())
 }
 
-/// The `token` query parameter, for callers that cannot set a header.
-#[derive(Debug, Default, Deserialize)]
-pub struct TokenQuery {
-    /// A member token or the admin token.
-    pub token: Option<String>,
-}
-
 /// The response header of `GET /docs` that counts the stored documents the
 /// caller may not see, so that a client exporting "everything" knows it did
 /// not get everything.
@@ -101,8 +95,8 @@ pub async fn list_docs(
 ) -> Result<Response, ApiError> {
     let principal = auth::principal(&app, &headers, auth.token.as_deref()).await?;
     // A private server tells a stranger nothing, not even how many.
-    if app.config.private && principal == auth::Principal::Anonymous {
-        return Err(auth::unauthorized("a token is required"));
+    if app.config.private && principal == Principal::Anonymous {
+        return Err(unauthorized("a token is required"));
     }
     let (mut docs, hidden): (Vec<_>, Vec<_>) = app
         .store
@@ -119,8 +113,6 @@ pub async fn list_docs(
     Ok(([(UNLISTED, hidden.len().to_string())], Json(docs)).into_response())
 }
 
-pub(crate) use service::stored_meta;
-
 /// `GET /api/v1/docs/{id}`: metadata.
 pub async fn get_doc(
     State(app): State<AppState>,
@@ -135,7 +127,7 @@ pub async fn get_doc(
     let authors: Vec<_> = snapshot
         .authors
         .iter()
-        .map(|a| json!({ "author_id": a, "name": crate::insights::name_of(&meta, a), "color": crate::insights::color_of(a) }))
+        .map(|a| json!({ "author_id": a, "name": name_of(&meta, a), "color": color_of(a) }))
         .collect();
     Ok(Json(json!({
         "id": id,
@@ -166,7 +158,7 @@ pub async fn delete_doc(
 ) -> Result<StatusCode, ApiError> {
     let principal = auth::principal(&app, &headers, auth.token.as_deref()).await?;
     let meta = service::stored_meta(&app, &id).await?;
-    if meta.group.is_none() && principal != auth::Principal::Admin {
+    if meta.group.is_none() && principal != Principal::Admin {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -270,15 +262,7 @@ pub async fn import_doc(
         Some("append") => WriteMode::Append,
         Some(other) => return Err(ApiError::bad_request(format!("unknown mode {other:?}"))),
     };
-    let author: AuthorId = match (&principal, &query.author) {
-        (auth::Principal::Member(m), _) => groups::author_of_member(&m.member).into(),
-        (auth::Principal::Admin, _) => "admin".into(),
-        (_, Some(secret)) => app
-            .identity
-            .author_of_secret(secret)
-            .map_err(ApiError::bad_request)?,
-        (_, None) => ANONYMOUS.into(),
-    };
+    let author: AuthorId = principal.author(&app.identity, query.author.as_deref())?;
     // Only now, with the caller allowed, is the body read.
     let body = guard::read_text(body).await?;
     let by = match query.starting {

@@ -1,38 +1,18 @@
-//! Who is calling and what they may do: the admin token, group members'
-//! tokens (HMAC-SHA256 over member, group, role and expiry, verified in
-//! constant time), and the roles' permissions.
+//! Who is calling: the admin token, group members' tokens (HMAC-SHA256
+//! over member, group, role and expiry, verified in constant time) and the
+//! session cookie, turned into a [`Principal`]. What a principal may do is
+//! [`crate::caller`]'s.
 
-use axum::http::HeaderMap;
-use serde::{Deserialize, Serialize};
+use axum::http::{HeaderMap, header};
+use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::caller::{Membership, Principal, Role, unauthorized};
 use crate::error::ApiError;
-use crate::groups::{self, Role};
+use crate::members;
 use crate::service::now_ms;
+use crate::state::AppState;
 
-/// A verified caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
-    /// Holder of the configured admin token.
-    Admin,
-    /// A member of a group.
-    Member(Membership),
-    /// No credentials (open mode).
-    Anonymous,
-}
-
-/// A verified member token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Membership {
-    /// The member's id.
-    pub member: String,
-    /// Their group.
-    pub group: String,
-    /// Their role in it.
-    pub role: Role,
-    /// Their display name.
-    pub name: String,
-}
+pub use crate::caller::Access;
 
 const PREFIX: &str = "q1";
 
@@ -46,11 +26,6 @@ pub fn member_token(app: &AppState, member: &str, group: &str, role: Role, expir
     let signed = signed_part(member, group, role, expires);
     let mac = hex::encode(app.identity.sign(signed.as_bytes()));
     format!("{signed}.{mac}")
-}
-
-/// Why a credential was refused.
-pub(crate) fn unauthorized(reason: &str) -> ApiError {
-    ApiError::new(axum::http::StatusCode::UNAUTHORIZED, "unauthorized", reason)
 }
 
 /// Verifies a token: the admin token, or a member token whose MAC, expiry
@@ -87,7 +62,7 @@ pub async fn verify(app: &AppState, token: &str) -> Result<Principal, ApiError> 
     if expires != 0 && expires.saturating_mul(1000) <= now_ms() {
         return Err(unauthorized("token expired"));
     }
-    let record = groups::member(app, group, member)
+    let record = members::member(app, group, member)
         .await?
         .filter(|m| m.role == role && !m.revoked)
         .ok_or_else(|| unauthorized("token revoked"))?;
@@ -108,7 +83,7 @@ pub fn token_of(headers: &HeaderMap, query_token: Option<&str>) -> Option<String
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned())
         .or_else(|| query_token.map(str::to_owned))
-        .or_else(|| crate::session::cookie_token(headers))
+        .or_else(|| cookie_token(headers))
 }
 
 /// The caller of a request; a present but invalid token is an error, never
@@ -124,57 +99,25 @@ pub async fn principal(
     }
 }
 
-/// What a caller may do with one document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Access {
-    /// Read and follow it.
-    Read,
-    /// Edit and chat.
-    Edit,
-    /// Rename, delete, see insights.
-    Manage,
+/// The `token` query parameter, for callers that cannot set a header.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenQuery {
+    /// A member token or the admin token.
+    pub token: Option<String>,
 }
 
-impl Principal {
-    /// The highest access to a document in `group` (None: outside groups).
-    pub fn access(&self, group: Option<&str>, private: bool) -> Option<Access> {
-        match (self, group) {
-            (Principal::Admin, _) => Some(Access::Manage),
-            (Principal::Member(m), Some(g)) if m.group == g => Some(match m.role {
-                Role::Teacher => Access::Manage,
-                Role::Editor => Access::Edit,
-                Role::Viewer => Access::Read,
-            }),
-            (Principal::Member(_), Some(_)) => None,
-            // Outside groups a member writes as anyone may, except that on a
-            // private server a viewer stays a reader there too.
-            (Principal::Member(m), None) if private && m.role == Role::Viewer => Some(Access::Read),
-            (Principal::Member(_), None) => Some(Access::Edit),
-            (Principal::Anonymous, Some(_)) => None,
-            (Principal::Anonymous, None) => (!private).then_some(Access::Edit),
-        }
-    }
+/// The name of the browser's session cookie (see [`crate::session`]).
+pub const COOKIE: &str = "quire_session";
 
-    /// Fails unless the caller has at least `needed` on a document in `group`.
-    pub fn require(
-        &self,
-        group: Option<&str>,
-        private: bool,
-        needed: Access,
-    ) -> Result<Access, ApiError> {
-        match self.access(group, private) {
-            Some(access) if access >= needed => Ok(access),
-            Some(_) => Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "forbidden",
-                "your role does not allow this",
-            )),
-            None if *self == Principal::Anonymous => Err(unauthorized("a token is required")),
-            None => Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "forbidden",
-                "this document belongs to another group",
-            )),
-        }
-    }
+/// The token in the request's session cookie, if any.
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
 }

@@ -1,39 +1,14 @@
-//! Command-line flags and their `QUIRE_*` environment variables, parsed once
-//! into one [`Config`] that is passed whole.
+//! Every server setting, each a flag with its `QUIRE_*` environment
+//! variable, in one [`Config`] that is passed whole. The command line around
+//! it (subcommands) is [`crate::cli`]'s.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 
 use crate::store::Durability;
-
-/// Quire: a real-time collaborative document server.
-#[derive(Debug, Parser)]
-#[command(name = "quire", version, about, long_about = None)]
-pub struct Cli {
-    /// What to do; `serve` when omitted.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    /// Server settings, accepted before or after the subcommand.
-    #[command(flatten)]
-    pub config: Config,
-}
-
-/// Subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Serve the web client, the websocket sync endpoint and the HTTP API.
-    Serve,
-    /// Export a document, or every document, to files.
-    Export(crate::cli::ExportArgs),
-    /// Import a Markdown, text or HTML file as a new document or into one.
-    Import(crate::cli::ImportArgs),
-    /// Move a sled data directory (--data-dir) into PostgreSQL
-    /// (--database-url), every document with its whole history.
-    Migrate(crate::migrate::MigrateArgs),
-}
 
 /// Every server setting.
 #[derive(Debug, Clone, Args)]
@@ -310,7 +285,13 @@ impl Config {
 
     /// Settings for tests: an ephemeral port and defaults elsewhere.
     pub fn for_tests(data_dir: PathBuf) -> Self {
-        let mut config = Cli::parse_from(["quire"]).config;
+        /// The settings alone, parsed from no flags.
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            config: Config,
+        }
+        let mut config = Defaults::parse_from(["quire"]).config;
         config.listen = "127.0.0.1:0".parse().expect("valid address");
         config.data_dir = data_dir;
         config

@@ -5,110 +5,16 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::TokenQuery;
-use crate::app::AppState;
-use crate::auth::{self, Principal};
+use crate::auth::{self, TokenQuery};
+use crate::caller::{Principal, Role, author_of_member};
 use crate::error::ApiError;
-use crate::ids::{new_doc_id, valid_doc_id};
+use crate::ids::new_doc_id;
+use crate::members::{Group, Member, load, save};
 use crate::service::now_ms;
-
-/// A member's role in a group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Creates, renames and deletes documents; sees insights.
-    Teacher,
-    /// Edits and chats.
-    Editor,
-    /// Reads only.
-    Viewer,
-}
-
-impl Role {
-    /// The name used in tokens and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Teacher => "teacher",
-            Role::Editor => "editor",
-            Role::Viewer => "viewer",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = ApiError;
-    fn from_str(s: &str) -> Result<Self, ApiError> {
-        match s {
-            "teacher" => Ok(Role::Teacher),
-            "editor" => Ok(Role::Editor),
-            "viewer" => Ok(Role::Viewer),
-            other => Err(ApiError::bad_request(format!(
-                "unknown role {other:?}: use teacher, editor or viewer"
-            ))),
-        }
-    }
-}
-
-/// A member as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Member {
-    /// Member id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Role.
-    pub role: Role,
-    /// Token expiry, seconds since the epoch; 0 for none.
-    pub expires: u64,
-    /// Whether the member was removed (their token no longer verifies).
-    pub revoked: bool,
-}
-
-/// A group as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Group {
-    /// Group id.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Creation time, ms since the epoch.
-    pub created: u64,
-    /// Members, removed ones included.
-    pub members: Vec<Member>,
-}
-
-fn key(group: &str) -> String {
-    format!("group:{group}")
-}
-
-/// Reads a group.
-pub async fn load(app: &AppState, group: &str) -> Result<Option<Group>, ApiError> {
-    if !valid_doc_id(group) {
-        return Ok(None);
-    }
-    match app.store.get_setting(&key(group)).await? {
-        Some(bytes) => Ok(Some(
-            serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(e.to_string()))?,
-        )),
-        None => Ok(None),
-    }
-}
-
-async fn save(app: &AppState, group: &Group) -> Result<(), ApiError> {
-    let bytes = serde_json::to_vec(group).expect("groups serialize");
-    app.store.put_setting(&key(&group.id), &bytes).await?;
-    Ok(())
-}
-
-/// A member of a group, if both exist.
-pub async fn member(app: &AppState, group: &str, member: &str) -> Result<Option<Member>, ApiError> {
-    Ok(load(app, group)
-        .await?
-        .and_then(|g| g.members.into_iter().find(|m| m.id == member)))
-}
+use crate::state::AppState;
 
 async fn caller(
     app: &AppState,
@@ -373,9 +279,4 @@ pub async fn group_docs(
     Ok(Json(
         json!({ "id": g.id, "name": g.name, "role": role, "docs": docs }),
     ))
-}
-
-/// The author id under which a member writes.
-pub fn author_of_member(member: &str) -> String {
-    format!("m-{member}")
 }

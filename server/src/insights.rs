@@ -1,44 +1,25 @@
 //! The teacher's view: contributions per author, the revision history, and
-//! authorship for the coloured HTML export.
+//! who wrote each run of the text.
 
 use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use crdt_core::Document;
 use crdt_core::authorship::{self, Present};
 use crdt_core::document::is_starting_author;
-use crdt_core::export::{AuthorRun, Authorship, LegendEntry};
 use crdt_core::sessions::{SESSION_PAUSE_MS, SessionGrouper};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::api::stored_meta;
-use crate::app::AppState;
 use crate::auth::{self, Access};
+use crate::authors::{self, AuthoredText, color_of, name_of};
 use crate::doc::Snapshot;
 use crate::error::ApiError;
+use crate::service::{self, authorized_meta, stored_meta};
+use crate::state::AppState;
 use crate::store::DocMeta;
-use axum::http::HeaderMap;
-
-/// The colour of starting text (a template's, an import's): a neutral grey,
-/// as it is nobody's.
-pub const STARTING_COLOR: &str = "#9e9e9e";
-
-/// The colour of an author (one function decides it everywhere).
-pub fn color_of(author: &str) -> &'static str {
-    crdt_core::authorship::color_of(author)
-}
-
-/// The display name of an author in a document.
-pub fn name_of(meta: &DocMeta, author: &str) -> String {
-    match meta.names.get(author) {
-        Some(name) => name.clone(),
-        None if author == crdt_core::document::SYSTEM_AUTHOR => "Quire".to_owned(),
-        None if author == crdt_core::document::CLI_AUTHOR => "Imported file".to_owned(),
-        None => author.to_owned(),
-    }
-}
 
 /// Rebuilds the document of a snapshot and finds the author of every character.
 async fn present_of(snapshot: &Snapshot) -> Result<Present, ApiError> {
@@ -206,7 +187,7 @@ pub async fn history(
     // Whoever may read the document may read its history: every revision's
     // text (and who wrote it) is theirs to export anyway.
     let principal = auth::principal(&app, &headers, query.token.as_deref()).await?;
-    let meta = crate::service::authorized_meta(&app, &principal, &id, Access::Read).await?;
+    let meta = authorized_meta(&app, &principal, &id, Access::Read).await?;
     match query.steps.as_deref() {
         None | Some("revisions") => {}
         Some("sessions") => return session_steps(&app, &id, &meta).await,
@@ -244,6 +225,33 @@ pub async fn history(
         "items": revisions,
         "next": next,
     })))
+}
+
+/// Query of `authorship`.
+#[derive(Debug, Deserialize)]
+pub struct AuthorshipQuery {
+    /// A revision instead of the current state.
+    rev: Option<u64>,
+    /// A member token or the admin token.
+    token: Option<String>,
+}
+
+/// `GET /api/v1/docs/{id}/authorship[?rev=N]`: who wrote each run of the
+/// body's text, for a client to colour its own copy. Whoever may read the
+/// document may read this, as they may its author-coloured export.
+pub async fn authorship(
+    State(app): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<AuthorshipQuery>,
+) -> Result<Json<AuthoredText>, ApiError> {
+    let principal = auth::principal(&app, &headers, query.token.as_deref()).await?;
+    let meta = authorized_meta(&app, &principal, &id, Access::Read).await?;
+    let document = service::document(&app, &id, query.rev).await?;
+    let authored = tokio::task::spawn_blocking(move || authors::authored_text(&document, &meta))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(Json(authored))
 }
 
 /// Log entries read at once while grouping a history into sessions.
@@ -292,52 +300,4 @@ async fn session_steps(app: &AppState, id: &str, meta: &DocMeta) -> Result<Json<
         "session_pause_ms": SESSION_PAUSE_MS,
         "steps": steps,
     })))
-}
-
-/// The names of the people whose text is in the document, in the order
-/// their text first appears (the server's own edits, a template's text, are
-/// no one's).
-pub fn contributors(document: &Document, meta: &DocMeta) -> Vec<String> {
-    let mut seen: Vec<&str> = Vec::new();
-    let present = authorship::present(document);
-    for (author, _, _) in &present.runs {
-        if let Some(author) = author.as_deref()
-            && !is_starting_author(author)
-            && !seen.contains(&author)
-        {
-            seen.push(author);
-        }
-    }
-    seen.into_iter().map(|a| name_of(meta, a)).collect()
-}
-
-/// Authorship of a document for the coloured HTML export.
-pub fn authorship_of(document: &Document, meta: &DocMeta) -> Authorship {
-    let present = authorship::present(document);
-    let mut index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut legend = Vec::new();
-    let runs = present
-        .runs
-        .iter()
-        .map(|(author, _units, chars)| AuthorRun {
-            author: author.as_ref().map(|a| {
-                *index.entry(a.clone()).or_insert_with(|| {
-                    legend.push(if is_starting_author(a) {
-                        LegendEntry {
-                            starting: true,
-                            ..LegendEntry::author(name_of(meta, a), STARTING_COLOR)
-                        }
-                    } else {
-                        LegendEntry::author(name_of(meta, a), color_of(a))
-                    });
-                    legend.len() - 1
-                })
-            }),
-            chars: *chars as usize,
-        })
-        .collect();
-    Authorship {
-        authors: legend,
-        runs,
-    }
 }

@@ -68,6 +68,12 @@ pub const ROUTES: &[Route] = &[
     ),
     (
         "get",
+        "/docs/{id}/authorship",
+        "Who wrote each run of the body's text, as JSON (?rev=N)",
+        Caller::Open,
+    ),
+    (
+        "get",
         "/templates",
         "The templates a document can start from",
         Caller::Open,

@@ -1,8 +1,8 @@
 //! What the API and the CLI both do to documents, independent of HTTP.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use crdt_core::document::SYSTEM_AUTHOR;
 use crdt_core::export::{self, ExportFormat};
 use crdt_core::import::{self, ImportFormat, WriteMode};
@@ -10,13 +10,15 @@ use crdt_core::templates::Template;
 use crdt_core::{AuthorId, Document};
 use rand::Rng;
 
-use crate::app::AppState;
-use crate::auth::{Access, Principal};
+use crate::authors;
+use crate::caller::{Access, Principal};
 use crate::doc::{EditError, Limit};
 use crate::error::ApiError;
+use crate::history;
 use crate::ids::{new_doc_id, valid_doc_id};
+use crate::state::AppState;
 use crate::store::DocMeta;
-use crate::{history, insights};
+use crate::throttle::{ClientAddr, client_ip};
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -91,6 +93,23 @@ pub async fn authorized_meta(
     Ok(meta)
 }
 
+/// Takes one creation for the caller of a request (a `POST /docs`, or a
+/// websocket that opens an unknown id), counting a refusal.
+pub fn admit_creation(
+    app: &AppState,
+    principal: &Principal,
+    headers: &HeaderMap,
+    peer: Option<&ClientAddr>,
+) -> Result<(), ApiError> {
+    let ip = client_ip(headers, peer, app.config.trust_forwarded_for);
+    app.creates
+        .take_for(principal, ip, Instant::now())
+        .map_err(|t| {
+            app.metrics.creations_throttled.inc();
+            t.into()
+        })
+}
+
 /// Creates a document with a title and a template; returns its id.
 pub async fn create(
     app: &AppState,
@@ -159,6 +178,18 @@ pub struct Exported {
     pub warning: Option<String>,
 }
 
+/// A stored document as it is now, or at revision `rev`.
+pub async fn document(app: &AppState, id: &str, rev: Option<u64>) -> Result<Document, ApiError> {
+    match rev {
+        Some(rev) => history::document_at(&app.store, id, rev).await,
+        None => {
+            let snapshot = app.registry.read(id).await.map_err(ApiError::internal)?;
+            Document::from_checkpoint(&snapshot.state, snapshot.bindings)
+                .map_err(|e| ApiError::internal(e.to_string()))
+        }
+    }
+}
+
 /// Exports a document, or its revision `rev`, in `format`.
 pub async fn export(
     app: &AppState,
@@ -168,14 +199,7 @@ pub async fn export(
     authorship: bool,
 ) -> Result<Exported, ApiError> {
     let meta = stored_meta(app, id).await?;
-    let document = match rev {
-        Some(rev) => history::document_at(&app.store, id, rev).await?,
-        None => {
-            let snapshot = app.registry.read(id).await.map_err(ApiError::internal)?;
-            Document::from_checkpoint(&snapshot.state, snapshot.bindings)
-                .map_err(|e| ApiError::internal(e.to_string()))?
-        }
-    };
+    let document = document(app, id, rev).await?;
     let coloured = format == ExportFormat::Html && authorship;
     let title = document.title().unwrap_or_else(|| meta.title.clone());
     let name = if title.is_empty() {
@@ -185,9 +209,9 @@ pub async fn export(
     };
     let rendered = tokio::task::spawn_blocking(move || {
         let body = crdt_core::model::read_body(&document);
-        let authorship = coloured.then(|| insights::authorship_of(&document, &meta));
+        let authorship = coloured.then(|| authors::authorship_of(&document, &meta));
         let authors = if format == ExportFormat::Docx {
-            insights::contributors(&document, &meta)
+            authors::contributors(&document, &meta)
         } else {
             Vec::new()
         };

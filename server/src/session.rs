@@ -16,25 +16,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
-use crate::auth::{self, Principal};
+use crate::auth::{self, COOKIE, cookie_token};
+use crate::caller::{Principal, unauthorized};
 use crate::error::ApiError;
-
-/// The cookie's name.
-pub const COOKIE: &str = "quire_session";
-
-/// The token in the request's session cookie, if any.
-pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim().to_owned())
-        .filter(|value| !value.is_empty())
-}
+use crate::state::AppState;
 
 /// Body of `POST /session`.
 #[derive(Debug, Deserialize)]
@@ -78,7 +63,7 @@ pub async fn sign_in(
 ) -> Result<Response, ApiError> {
     let token = body.token.trim();
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic() && b != b';') {
-        return Err(auth::unauthorized("malformed token"));
+        return Err(unauthorized("malformed token"));
     }
     let principal = auth::verify(&app, token).await?;
     let mut response = Json(who(&principal)).into_response();

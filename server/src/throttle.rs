@@ -13,10 +13,8 @@ use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, StatusCode};
 
-use crate::app::AppState;
-use crate::auth::Principal;
+use crate::caller::{Principal, author_of_member};
 use crate::error::ApiError;
-use crate::groups;
 
 /// Buckets kept before full ones (callers quiet for a minute) are dropped.
 const PRUNE_AT: usize = 4096;
@@ -94,28 +92,12 @@ impl CreateLimiter {
     ) -> Result<(), Throttled> {
         let caller = match (principal, addr) {
             (Principal::Admin, _) => return Ok(()),
-            (Principal::Member(m), _) => format!("member {}", groups::author_of_member(&m.member)),
+            (Principal::Member(m), _) => format!("member {}", author_of_member(&m.member)),
             (Principal::Anonymous, Some(ip)) => format!("address {}", address_key(ip)),
             (Principal::Anonymous, None) => "address unknown".to_owned(),
         };
         self.take(&caller, now)
     }
-}
-
-/// Takes one creation for the caller of a request, counting a refusal.
-pub fn admit_creation(
-    app: &AppState,
-    principal: &Principal,
-    headers: &HeaderMap,
-    peer: Option<&ClientAddr>,
-) -> Result<(), ApiError> {
-    let ip = client_ip(headers, peer, app.config.trust_forwarded_for);
-    app.creates
-        .take_for(principal, ip, Instant::now())
-        .map_err(|t| {
-            app.metrics.creations_throttled.inc();
-            t.into()
-        })
 }
 
 /// An address as the limiter counts it: IPv4 whole, IPv6 by its /64 (one

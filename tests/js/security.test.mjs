@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import {
   Server, sharedServer, Client, Y, docId, authorSecret, converged, waitFor, sleep, rawSocket, appendParagraph,
-  prng, testSeed, withSeed, tempDataDir, plainText, ROOT, roundTrip, documentsLoaded, allUnloaded
+  prng, testSeed, withSeed, tempDataDir, plainText, ROOT, roundTrip, documentsLoaded, allUnloaded, MESSAGE_SAVED
 } from './lib.mjs'
 
 const shared = sharedServer()
@@ -384,7 +384,7 @@ test('updates whose origins contradict each other are refused, and the document 
   const room = docId('origins')
   const writer = await rawSocket(shared.server, room, `?author=${authorSecret()}&acks=1`)
   writer.send(syncFrame(2, sendableBase(base)))
-  await waitFor(() => writer.messages.some((m) => m[0] === 100), { message: 'the base was not acknowledged' })
+  await waitFor(() => writer.messages.some((m) => m[0] === MESSAGE_SAVED), { message: 'the base was not acknowledged' })
   writer.close()
   const watcher = client(room, { acks: true })
   await watcher.synced()
@@ -396,7 +396,7 @@ test('updates whose origins contradict each other are refused, and the document 
     const code = await Promise.race([raw.closed, sleep(5000).then(() => null)])
     assert.equal(code, 1002, `closed with ${code} ${raw.closeReason}`)
     assert.match(raw.closeReason, /right origin/)
-    assert.ok(!raw.messages.some((m) => m[0] === 100), 'nothing was acknowledged')
+    assert.ok(!raw.messages.some((m) => m[0] === MESSAGE_SAVED), 'nothing was acknowledged')
   }
   // The connected client got nothing of them, and keeps editing; a client
   // that loads now sees the same document.
@@ -425,9 +425,9 @@ test('an item whose origin is garbage collected is garbage, as in Yjs', async ()
   const room = docId('garbage')
   const raw = await rawSocket(shared.server, room, `?author=${authorSecret()}&acks=1`)
   raw.send(syncFrame(2, sendableBase(base)))
-  await waitFor(() => raw.messages.some((m) => m[0] === 100), { message: 'the base was not acknowledged' })
+  await waitFor(() => raw.messages.some((m) => m[0] === MESSAGE_SAVED), { message: 'the base was not acknowledged' })
   raw.send(syncFrame(2, crafted))
-  await waitFor(() => raw.messages.filter((m) => m[0] === 100).length >= 2, { message: 'the update was not acknowledged' })
+  await waitFor(() => raw.messages.filter((m) => m[0] === MESSAGE_SAVED).length >= 2, { message: 'the update was not acknowledged' })
   raw.close()
   const reader = client(room)
   await reader.synced()

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { EditorState } from 'prosemirror-state'
-import { authorDecorations, type AuthoredText } from '../src/editor/authored-runs'
+import type { AuthoredText } from '../src/api'
+import { authorDecorations } from '../src/editor/authored-runs'
 import { schema } from '../src/editor/schema'
 import { nextRevision, stopIndex } from '../src/history/player'
 import { pageStart } from '../src/history/revisions'
@@ -81,7 +82,7 @@ function sampleDoc () {
 test('author runs become decorations over the right positions', () => {
   const doc = sampleDoc()
   const authored: AuthoredText = {
-    authors: [{ name: 'Alice', color: '#ff0000' }, { name: 'Bob', color: '#0000ff' }],
+    authors: [{ author_id: 'a1', name: 'Alice', color: '#ff0000', starting: false }, { author_id: 'a2', name: 'Bob', color: '#0000ff', starting: false }],
     text: 'Hiabc😀def',
     // "Hi" nobody's, "abc" Alice, "😀de" Bob, "f" Alice
     runs: [{ start: 0, end: 2, author: null }, { start: 2, end: 5, author: 0 }, { start: 5, end: 9, author: 1 }, { start: 9, end: 10, author: 0 }]
@@ -98,6 +99,6 @@ test('author runs become decorations over the right positions', () => {
 })
 
 test('no decorations when the export shows another state than the editor', () => {
-  const authored: AuthoredText = { authors: [{ name: 'Alice', color: '#ff0000' }], text: 'Hiabc😀deX', runs: [{ start: 0, end: 11, author: 0 }] }
+  const authored: AuthoredText = { authors: [{ author_id: 'a1', name: 'Alice', color: '#ff0000', starting: false }], text: 'Hiabc😀deX', runs: [{ start: 0, end: 11, author: 0 }] }
   assert.equal(authorDecorations(sampleDoc(), authored), null)
 })

@@ -1,5 +1,5 @@
-//! The load generator's command line, and `--quick`: a bounded scenario that
-//! asserts convergence, acknowledgement and durability across a restart.
+//! The load generator's command line: which scenario to run, with what, and
+//! its report as one JSON line.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use super::quick::quick;
 use super::server::{Server, temp_data_dir};
 use super::{cold, idle, ingest, typists};
 use crate::keystrokes;
@@ -124,7 +125,7 @@ pub enum Mode {
     },
 }
 
-fn run_id(seed: u64) -> String {
+pub(super) fn run_id(seed: u64) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
@@ -323,138 +324,4 @@ pub async fn run(cli: Cli) -> std::io::Result<bool> {
         }
     }
     result
-}
-
-/// The quick check: typists with full replicas and acks on three documents,
-/// an acknowledged ingest, then (with --server-bin) a restart after which the
-/// ingested document must come back whole.
-async fn quick(cli: &Cli) -> std::io::Result<bool> {
-    let mut passed = 0;
-    let mut failed = 0;
-    let mut check = |name: &str, ok: bool| {
-        eprintln!("{} {name}", if ok { "ok  " } else { "FAIL" });
-        if ok { passed += 1 } else { failed += 1 }
-    };
-    let id = run_id(cli.seed);
-    let server = match &cli.server_bin {
-        Some(bin) => Some(
-            Server::start(
-                bin,
-                &temp_data_dir("quick"),
-                &cli.durability,
-                &cli.server_args,
-            )
-            .await?,
-        ),
-        None => None,
-    };
-    let base = match (&server, &cli.url) {
-        (Some(s), _) => s.ws_base.clone(),
-        (None, Some(url)) => url.trim_end_matches('/').to_owned(),
-        (None, None) => return Err(std::io::Error::other("give --url or --server-bin")),
-    };
-    let pid = server.as_ref().map(|s| s.pid).or(cli.server_pid);
-
-    let config = typists::Config {
-        base: base.clone(),
-        clients: 9,
-        docs: 3,
-        interval: Duration::from_millis(50),
-        chars: 3,
-        duration: Duration::from_secs(3),
-        warmup: Duration::from_millis(500),
-        awareness: Duration::from_millis(500),
-        observers: usize::MAX,
-        replicas: true,
-        acks: true,
-        drain: Duration::from_secs(20),
-        seed: cli.seed,
-        server_pid: pid,
-        run_id: id.clone(),
-        connect_parallel: 16,
-    };
-    let report = typists::run(config).await?;
-    eprintln!(
-        "typists: {} edits, p99 {:.1} ms, deliveries {}/{}, unacknowledged {}",
-        report.edits,
-        report.latency_ms.p99,
-        report.deliveries,
-        report.deliveries_expected,
-        report.unacknowledged
-    );
-    check("typists: no connection failed", report.failed_clients == 0);
-    check(
-        "typists: every edit reached every peer",
-        report.edits > 0 && report.deliveries == report.deliveries_expected,
-    );
-    check(
-        "typists: every replica converged",
-        report.converged == Some(true),
-    );
-    check(
-        "typists: every update acknowledged",
-        report.unacknowledged == 0,
-    );
-
-    if cli.quick_many_docs {
-        let config = typists::Config {
-            base: base.clone(),
-            clients: 120,
-            docs: 40,
-            interval: Duration::from_millis(100),
-            chars: 2,
-            duration: Duration::from_secs(3),
-            warmup: Duration::from_millis(500),
-            awareness: Duration::from_secs(1),
-            observers: usize::MAX,
-            replicas: true,
-            acks: true,
-            drain: Duration::from_secs(10),
-            seed: cli.seed,
-            server_pid: pid,
-            run_id: format!("{id}m"),
-            connect_parallel: 32,
-        };
-        let report = typists::run(config).await?;
-        eprintln!(
-            "40 documents: deliveries {}/{}, unacknowledged {}",
-            report.deliveries, report.deliveries_expected, report.unacknowledged
-        );
-        check(
-            "40 documents: every replica converged and every update acknowledged",
-            report.converged == Some(true) && report.unacknowledged == 0,
-        );
-    }
-
-    let (updates, text) = keystrokes::synthetic(3000, cli.seed);
-    let doc = format!("{id}-ingest");
-    let config = ingest::Config {
-        base,
-        doc: doc.clone(),
-        acks: true,
-        window: 256,
-        server_pid: pid,
-        timeout: Duration::from_secs(60),
-    };
-    let report = ingest::run(config, Arc::new(updates), Some(text.clone())).await?;
-    eprintln!(
-        "ingest: {} updates, {:.0} updates/s",
-        report.updates, report.updates_per_sec
-    );
-    check("ingest: acknowledged and intact", report.verified);
-
-    if let (Some(server), Some(bin)) = (server, &cli.server_bin) {
-        let dir = server.data_dir.clone();
-        server.stop().await?;
-        let restarted = Server::start(bin, &dir, &cli.durability, &cli.server_args).await?;
-        let (_, state) = cold::sync_once(&restarted.ws_base, &doc).await?;
-        check(
-            "restart: the ingested document came back whole",
-            ingest::text_of_state(&state).as_deref() == Some(text.as_str()),
-        );
-        restarted.stop().await?;
-        let _ = std::fs::remove_dir_all(dir);
-    }
-    println!("loadgen quick: {passed} passed, {failed} failed");
-    Ok(failed == 0)
 }

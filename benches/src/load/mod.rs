@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //!
-//! - [`cli`]: the command line and the quick convergence check.
+//! - [`cli`]: the command line.
+//! - [`quick`]: the quick convergence, acknowledgement and durability check.
 //! - [`typists`]: clients typing on shared documents; edit-to-peer latency.
 //! - [`ingest`]: one connection pushing a keystroke stream; updates per second.
 //! - [`idle`]: memory per idle connection.
@@ -18,6 +19,7 @@ pub mod cold;
 pub mod idle;
 pub mod ingest;
 pub mod procstat;
+mod quick;
 pub mod server;
 pub mod stats;
 pub mod typists;

@@ -1,83 +1,51 @@
-//! The y-protocols messages the load generator sends and reads, one per
-//! websocket frame, plus Quire's Saved acknowledgement.
+//! The load generator's side of the wire: crdt_core's y-protocols codec
+//! ([`crdt_core::protocol`]), read as a client reads it, with Quire's Saved
+//! acknowledgement told apart.
 
-use yrs::encoding::read::{Cursor, Read};
+use bytes::Bytes;
+use crdt_core::protocol::{self, Inbound};
+use yrs::StateVector;
 use yrs::encoding::write::Write;
 
-/// Quire's Saved message type: varUint(n), the first n update-carrying
-/// messages are durable.
-pub const MSG_SAVED: u64 = 100;
-
-fn sync(kind: u8, payload: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(payload.len() + 6);
-    out.write_var(0u64);
-    out.write_var(kind as u64);
-    out.write_buf(payload);
-    out
-}
-
-/// SyncStep1 with an encoded state vector.
-pub fn sync_step1(state_vector: &[u8]) -> Vec<u8> {
-    sync(0, state_vector)
-}
-
-/// SyncStep2 with a v1 update.
-pub fn sync_step2(update: &[u8]) -> Vec<u8> {
-    sync(1, update)
-}
-
-/// Update with a v1 update.
-pub fn update(update: &[u8]) -> Vec<u8> {
-    sync(2, update)
-}
+pub use crdt_core::protocol::{sync_step1, sync_step2, update};
 
 /// An awareness message announcing one client's state (a JSON string).
-pub fn awareness(client: u64, clock: u64, state_json: &str) -> Vec<u8> {
+pub fn awareness(client: u64, clock: u64, state_json: &str) -> Bytes {
     let mut inner = Vec::with_capacity(state_json.len() + 16);
     inner.write_var(1u64);
     inner.write_var(client);
     inner.write_var(clock);
     inner.write_string(state_json);
-    let mut out = Vec::with_capacity(inner.len() + 4);
-    out.write_var(1u64);
-    out.write_buf(&inner);
-    out
+    protocol::awareness(&inner)
 }
 
-/// One message read from a frame.
+/// One message the server sent, as a client reads it.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Message<'a> {
     /// SyncStep1: the server's state vector.
-    SyncStep1(&'a [u8]),
+    SyncStep1(StateVector),
     /// SyncStep2: a v1 update.
     SyncStep2(&'a [u8]),
     /// Update: a v1 update.
     Update(&'a [u8]),
-    /// Awareness and anything else this client ignores.
-    Other(u64),
-    /// Saved(n).
+    /// Saved(n): the first n update-carrying messages are durable.
     Saved(u64),
+    /// Awareness, Identity and anything else this client ignores.
+    Other,
 }
 
 impl<'a> Message<'a> {
-    /// Reads the first message of a frame; `None` when malformed.
+    /// Reads the one message of a frame; `None` when malformed.
     pub fn decode(frame: &'a [u8]) -> Option<Self> {
-        let mut cursor = Cursor::new(frame);
-        let tag: u64 = cursor.read_var().ok()?;
-        Some(match tag {
-            0 => {
-                let kind: u64 = cursor.read_var().ok()?;
-                let len = usize::try_from(cursor.read_var::<u64>().ok()?).ok()?;
-                let payload = frame.get(cursor.next..cursor.next.checked_add(len)?)?;
-                match kind {
-                    0 => Message::SyncStep1(payload),
-                    1 => Message::SyncStep2(payload),
-                    2 => Message::Update(payload),
-                    _ => return None,
-                }
-            }
-            MSG_SAVED => Message::Saved(cursor.read_var().ok()?),
-            other => Message::Other(other),
+        if let Some(n) = protocol::decode_saved(frame) {
+            return Some(Message::Saved(n));
+        }
+        Some(match protocol::decode(frame).ok()? {
+            Inbound::SyncStep1(sv) => Message::SyncStep1(sv),
+            Inbound::SyncStep2(update) => Message::SyncStep2(update),
+            Inbound::Update(update) => Message::Update(update),
+            Inbound::Unknown(protocol::MSG_SAVED) => return None,
+            _ => Message::Other,
         })
     }
 }
@@ -87,14 +55,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trips() {
+    fn reads_what_the_server_writes() {
         assert_eq!(
             Message::decode(&update(&[1, 2, 3])),
             Some(Message::Update(&[1, 2, 3][..]))
         );
         assert_eq!(
             Message::decode(&sync_step1(&[0])),
-            Some(Message::SyncStep1(&[0][..]))
+            Some(Message::SyncStep1(StateVector::default()))
+        );
+        assert_eq!(
+            Message::decode(&protocol::saved(129)),
+            Some(Message::Saved(129))
         );
         assert_eq!(
             Message::decode(&[100, 0x81, 0x01]),
@@ -102,8 +74,14 @@ mod tests {
         );
         assert_eq!(
             Message::decode(&awareness(7, 1, "{}")),
-            Some(Message::Other(1))
+            Some(Message::Other)
+        );
+        assert_eq!(
+            Message::decode(&protocol::identity("{}")),
+            Some(Message::Other)
         );
         assert_eq!(Message::decode(&[0, 2, 5, 1]), None);
+        // A Saved with trailing bytes is malformed, not some other message.
+        assert_eq!(Message::decode(&[100, 1, 0]), None);
     }
 }

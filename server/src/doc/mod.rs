@@ -25,25 +25,7 @@ pub enum Outbound {
     Close(u16, String),
 }
 
-/// Close codes the server uses.
-pub mod close {
-    /// The endpoint is going away (shutdown).
-    pub const GOING_AWAY: u16 = 1001;
-    /// A message broke the protocol.
-    pub const PROTOCOL: u16 = 1002;
-    /// A message of a type that is not accepted (text frames).
-    pub const UNSUPPORTED: u16 = 1003;
-    /// A text frame that is not UTF-8.
-    pub const INVALID_DATA: u16 = 1007;
-    /// The policy refused the connection (impersonation, permissions).
-    pub const POLICY: u16 = 1008;
-    /// A message too large.
-    pub const TOO_BIG: u16 = 1009;
-    /// The server failed.
-    pub const INTERNAL: u16 = 1011;
-    /// Try again later: the client fell behind and must resync on reconnect.
-    pub const TRY_AGAIN: u16 = 1013;
-}
+pub use crdt_core::protocol::close;
 
 /// A connection joining a document.
 #[derive(Debug)]

@@ -3,26 +3,26 @@
  * their colour, with a legend above the document.
  *
  * Authorship is the server's record (it binds Yjs client ids to authors), so
- * the colours come from the server's author-coloured HTML export: after the
- * document changes (debounced) the export is fetched, its text and runs read
- * back (`authored-runs.ts`) and, if its text equals the editor's, laid on as
- * ProseMirror decorations. Between refreshes the decorations follow edits;
+ * the colours come from the server (`GET /docs/{id}/authorship`): after the
+ * document changes (debounced) the authored runs are fetched and, if their
+ * text equals the editor's, laid on as ProseMirror decorations
+ * (`authored-runs.ts`). Between refreshes the decorations follow edits;
  * newly typed text stays untinted until the next refresh.
  */
 import { Plugin, PluginKey } from 'prosemirror-state'
 import type { DecorationSet, EditorView } from 'prosemirror-view'
 import type * as Y from 'yjs'
 import { h, replaceChildren } from '../dom'
-import { fetchAuthoredHtml } from '../insights/api'
+import { fetchAuthorship, type AuthoredText } from '../api'
 import { safeColor } from '../insights/format'
 import { load, store } from '../storage'
-import { authorDecorations, parseAuthoredHtml, type AuthoredText } from './authored-runs'
+import { authorDecorations } from './authored-runs'
 
 const KEY = 'quire.authorColours'
 /** Quiet time after a change before colours are refreshed, and the longest wait while changes go on. */
 const DEBOUNCE_MS = 600
 const MAX_WAIT_MS = 3000
-/** When the export showed another state than the editor, try again after this long. */
+/** When the server's text showed another state than the editor, try again after this long. */
 const RETRY_MS = 1500
 const MAX_RETRIES = 4
 
@@ -74,11 +74,16 @@ export function authorColours (view: EditorView, id: string, doc: Y.Doc): Author
   let mismatches = 0
 
   const showLegend = (authored: AuthoredText): void => {
-    replaceChildren(legend, ...authored.authors.map((a) => {
+    // Members by name; the starting text (a template's, an import's) once, apart.
+    const entry = (color: string, label: string): HTMLElement => {
       const mark = h('span', { class: 'swatch', 'aria-hidden': 'true' })
-      mark.style.background = safeColor(a.color)
-      return h('li', {}, mark, a.name)
-    }))
+      mark.style.background = safeColor(color)
+      return h('li', {}, mark, label)
+    }
+    const starting = authored.authors.find((a) => a.starting)
+    replaceChildren(legend,
+      ...authored.authors.filter((a) => !a.starting).map((a) => entry(a.color, a.name)),
+      ...(starting === undefined ? [] : [entry(starting.color, 'Starting text')]))
   }
 
   const refresh = async (): Promise<void> => {
@@ -91,7 +96,7 @@ export function authorColours (view: EditorView, id: string, doc: Y.Doc): Author
     }
     inFlight = true
     try {
-      const authored = parseAuthoredHtml(await fetchAuthoredHtml(id))
+      const authored = await fetchAuthorship(id)
       if (!enabled) return
       showLegend(authored)
       const decorations = authorDecorations(view.state.doc, authored)

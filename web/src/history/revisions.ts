@@ -2,7 +2,7 @@
  * The revision log of one document, fetched page by page from the history API
  * as revisions are asked for, and cached.
  */
-import { fetchHistoryPage, type HistoryItem } from '../insights/api'
+import { fetchHistoryPage, type HistoryItem } from '../api'
 
 /** Revisions per request. */
 export const PAGE_SIZE = 200

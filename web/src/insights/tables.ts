@@ -1,6 +1,6 @@
 /** The insights page's tables: one row per author, and present characters per section. */
 import { h } from '../dom'
-import type { AuthorContribution, Contributions } from './api'
+import type { AuthorContribution, Contributions } from '../api'
 import { formatCount, formatShare, safeColor, swatch, timeElement } from './format'
 
 /** Authors in display order: most present text first, then most inserted, then by name. */

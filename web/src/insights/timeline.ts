@@ -3,7 +3,7 @@
  * stacked bars in an inline SVG. `layoutTimeline` does the arithmetic (and is
  * unit-tested); `timelineChart` draws it.
  */
-import type { BucketCounts } from './api'
+import type { BucketCounts } from '../api'
 import { safeColor } from './format'
 
 /** An author as the chart shows them. */

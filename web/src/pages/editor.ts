@@ -2,12 +2,11 @@
  * The editor page at /d/{id}: document, toolbar, people, status, chat and
  * menus; read-only for viewers, with a delete action for teachers.
  */
-import { exportUrl, EXPORT_FORMATS } from '../api'
+import { ApiError, EXPORT_FORMATS, exportAddress, fetchDocInfo, type DocInfo } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { authorColours, authorColoursEnabled } from '../editor/authorship'
 import { createEditor } from '../editor/view'
 import { loadProfile, signedIn, tokenClaims, type Profile } from '../identity'
-import { ApiError, fetchDocInfo, type DocInfo } from '../insights/api'
 import { accessBadge, deleteItem, docAccess, groupLink, type DocAccess } from '../panels/access'
 import { chatPanel } from '../panels/chat'
 import { presenceList, profileEditor as makeProfileEditor } from '../panels/presence'
@@ -22,7 +21,7 @@ function exportMenu (id: string): HTMLElement {
   const menu = h('details', { class: 'menu export-menu' },
     h('summary', { 'aria-label': 'Export', title: 'Download this document' }, 'Export'),
     h('ul', { class: 'menu-items' }, ...EXPORT_FORMATS.map((f) => h('li', {},
-      h('a', { href: exportUrl(id, f.ext), download: true, 'aria-label': `Export as ${f.label}` }, f.label)))))
+      h('a', { href: exportAddress(id, f.ext), download: true, 'aria-label': `Export as ${f.label}` }, f.label)))))
   // A download leaves the page where it is: close the menu once one is chosen.
   menu.addEventListener('click', (event) => {
     if (event.target instanceof Element && event.target.closest('a') !== null) menu.removeAttribute('open')

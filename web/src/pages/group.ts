@@ -4,7 +4,7 @@
  * documents (from a template or an imported file); teachers also delete
  * documents and manage the members.
  */
-import { RequestError } from '../api'
+import { ApiError } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { fetchGroupDocs, type GroupDocs } from '../groups/api'
 import { createDocForm, docsSection } from '../groups/docs'
@@ -21,7 +21,7 @@ const ROLE_LABELS: Record<GroupDocs['role'], string> = {
 
 /** What to tell someone whose group page did not load. */
 function failure (err: unknown): string {
-  if (err instanceof RequestError) {
+  if (err instanceof ApiError) {
     if (err.status === 401) {
       return !signedIn()
         ? 'You are not signed in to this group. Open the sign-in link you were given.'

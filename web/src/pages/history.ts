@@ -7,13 +7,12 @@
  * revisions are picked up while open. Anyone who may read the document may
  * see its history; a refusal is said once and never retried.
  */
-import { EXPORT_FORMATS } from '../api'
+import {
+  EXPORT_FORMATS, exportAddress, fetchAuthoredHtml, fetchDocInfo, fetchHistorySteps, refusal, type DocInfo, type HistoryItem, type HistoryStep
+} from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { createPlayer, type Player } from '../history/player'
 import { RevisionLog } from '../history/revisions'
-import {
-  exportAddress, fetchAuthoredHtml, fetchDocInfo, fetchHistorySteps, refusal, type DocInfo, type HistoryItem, type HistoryStep
-} from '../insights/api'
 import { formatCount, formatTime, swatch, timeElement } from '../insights/format'
 import { authoredFrame } from '../panels/authored-frame'
 import { docPath } from './home'

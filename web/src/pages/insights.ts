@@ -6,7 +6,7 @@
  * the contributions API every few seconds while the tab is visible.
  */
 import { h, pageRoot, replaceChildren } from '../dom'
-import { fetchAuthoredHtml, fetchContributions, refusal, type Contributions } from '../insights/api'
+import { fetchAuthoredHtml, fetchContributions, refusal, type Contributions } from '../api'
 import { formatCount, formatShare, swatch } from '../insights/format'
 import { authorsTable, sectionsTable, sortAuthors } from '../insights/tables'
 import { timelineChart } from '../insights/timeline'

@@ -6,7 +6,7 @@
 import { deleteDocument } from '../api'
 import { h } from '../dom'
 import { tokenClaims } from '../identity'
-import type { DocInfo } from '../insights/api'
+import type { DocInfo } from '../api'
 import { forgetDoc } from '../recent'
 
 /** The caller's access to a document. */

@@ -3,7 +3,7 @@
 //! Coordinates here are in points from the top-left corner of the page.
 
 use super::font::{FontSet, Variant};
-use super::wrap::wrap;
+use super::wrap::{Piece, wrap};
 use crate::export::inline::{Style, image_label};
 use crate::model::Node;
 
@@ -67,25 +67,6 @@ pub(super) enum Op {
 #[derive(Debug, Default)]
 pub(super) struct Page {
     pub ops: Vec<Op>,
-}
-
-/// A piece of inline text with one style.
-#[derive(Debug, Clone)]
-pub(super) struct Piece {
-    pub text: String,
-    pub style: Style,
-    /// Shown in grey italics (image placeholders).
-    pub muted: bool,
-}
-
-impl Piece {
-    /// The face variant the piece is set in, in a block that is bold or not.
-    pub fn variant(&self, block_bold: bool) -> Variant {
-        Variant {
-            bold: block_bold || self.style.strong,
-            italic: self.style.em || self.muted,
-        }
-    }
 }
 
 /// How a textblock is set.

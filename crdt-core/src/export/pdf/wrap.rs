@@ -1,8 +1,27 @@
 //! Line breaking: pieces of styled text into lines no wider than the
 //! measure, at spaces, at hard breaks, and inside over-long words.
 
-use super::font::FontSet;
-use super::layout::Piece;
+use super::font::{FontSet, Variant};
+use crate::export::inline::Style;
+
+/// A piece of inline text with one style.
+#[derive(Debug, Clone)]
+pub(super) struct Piece {
+    pub text: String,
+    pub style: Style,
+    /// Shown in grey italics (image placeholders).
+    pub muted: bool,
+}
+
+impl Piece {
+    /// The face variant the piece is set in, in a block that is bold or not.
+    pub fn variant(&self, block_bold: bool) -> Variant {
+        Variant {
+            bold: block_bold || self.style.strong,
+            italic: self.style.em || self.muted,
+        }
+    }
+}
 
 /// Breaks pieces into lines no wider than `width`: at spaces, at `\n`, and
 /// inside words that are wider than a whole line. Code keeps its spaces;
