@@ -1,0 +1,359 @@
+//! The edit that turns a document's body into another body, as small as a
+//! diff can make it: blocks the two share are kept, a block that changed
+//! inside is edited inside, and within a run of text only the characters that
+//! differ are deleted and inserted. So restoring yesterday's text over today's
+//! leaves every unchanged word with the member who wrote it, and restoring
+//! today's again undoes the restore.
+//!
+//! The edit is made in a scratch copy under a fresh client id and checked:
+//! the copy's body must read back as the wanted body, else the edit replaces
+//! the whole body instead (always right, only larger).
+
+use std::collections::HashMap;
+
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+use yrs::types::xml::{XmlElementRef, XmlOut, XmlTextRef};
+use yrs::{Text, Transact, TransactionMut, XmlFragment};
+
+use crate::document::Document;
+use crate::error::Result;
+use crate::import::normalize;
+use crate::import::write::{branch_of, marks, replace_body, scratch_copy, write_children};
+use crate::model::{self, Node};
+use crate::schema;
+
+/// The v1 update, under `client_id` (new to the document, below 2^53), that
+/// makes the document's body read as `target`. `target` is normalized first,
+/// so only schema names are written. The document itself is not changed.
+pub fn rewrite_body(document: &Document, target: &Node, client_id: u64) -> Result<Vec<u8>> {
+    let (target, _) = normalize(target)?;
+    match minimal(document, &target, client_id)? {
+        Some(update) => Ok(update),
+        None => replace_body(document, &target, client_id),
+    }
+}
+
+/// The diffed edit, if the body it writes reads back as `target` (which is
+/// normalized).
+fn minimal(document: &Document, target: &Node, client_id: u64) -> Result<Option<Vec<u8>>> {
+    let scratch = scratch_copy(document, client_id)?;
+    let fragment = scratch.get_or_insert_xml_fragment(schema::CONTENT);
+    let update = {
+        let mut txn = scratch.transact_mut();
+        sync_children(&fragment, &mut txn, &target.content);
+        txn.encode_update_v1()
+    };
+    let written = model::read_fragment(&fragment, &scratch.transact());
+    Ok((written.content == target.content).then_some(update))
+}
+
+/// A child of an element as the diff sees it: one element, or one XmlText
+/// holding a run of text nodes.
+#[derive(Debug)]
+enum Unit<'a> {
+    Element(&'a Node),
+    Text(&'a [Node]),
+}
+
+/// Target nodes grouped as the children they become.
+fn units(nodes: &[Node]) -> Vec<Unit<'_>> {
+    let mut out = Vec::new();
+    let mut rest = nodes;
+    while let Some(first) = rest.first() {
+        if first.kind == "text" {
+            let run = rest.iter().take_while(|n| n.kind == "text").count();
+            out.push(Unit::Text(&rest[..run]));
+            rest = &rest[run..];
+        } else {
+            out.push(Unit::Element(first));
+            rest = &rest[1..];
+        }
+    }
+    out
+}
+
+/// Interns values by their JSON, so that the diff compares small integers.
+#[derive(Default)]
+struct Interner(HashMap<String, u32>);
+
+impl Interner {
+    fn id(&mut self, value: &impl serde::Serialize) -> u32 {
+        let key = serde_json::to_string(value).unwrap_or_default();
+        let next = self.0.len() as u32;
+        *self.0.entry(key).or_insert(next)
+    }
+}
+
+/// A current child read as nodes, with its shared type.
+struct Current {
+    out: XmlOut,
+    nodes: Vec<Node>,
+}
+
+fn read_current(out: XmlOut, txn: &TransactionMut) -> Current {
+    let mut nodes = Vec::new();
+    match &out {
+        XmlOut::Element(e) => nodes.push(model::read_element(e, txn)),
+        XmlOut::Text(t) => model::read_text(t, txn, &mut nodes),
+        XmlOut::Fragment(_) => {}
+    }
+    Current { out, nodes }
+}
+
+/// Makes `parent`'s children read as `target`.
+fn sync_children<P: XmlFragment>(parent: &P, txn: &mut TransactionMut, target: &[Node]) {
+    let current: Vec<Current> = parent
+        .children(txn)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|out| read_current(out, txn))
+        .collect();
+    let wanted = units(target);
+    let mut interner = Interner::default();
+    let old: Vec<u32> = current
+        .iter()
+        .map(|c| match &c.out {
+            XmlOut::Text(_) => interner.id(&("text", &c.nodes)),
+            _ => interner.id(&("element", &c.nodes)),
+        })
+        .collect();
+    let new: Vec<u32> = wanted
+        .iter()
+        .map(|u| match u {
+            Unit::Text(nodes) => interner.id(&("text", nodes)),
+            Unit::Element(node) => interner.id(&("element", [node])),
+        })
+        .collect();
+    // Where the child `old_index` is now, after the changes made before it.
+    let mut shift: isize = 0;
+    let at = |old_index: usize, shift: isize| (old_index as isize + shift) as u32;
+    for op in capture_diff_slices(Algorithm::Myers, &old, &new) {
+        match op {
+            DiffOp::Equal { .. } => {}
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                parent.remove_range(txn, at(old_index, shift), old_len as u32);
+                shift -= old_len as isize;
+            }
+            DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } => {
+                let mut index = at(old_index, shift);
+                for unit in &wanted[new_index..new_index + new_len] {
+                    insert_unit(parent, txn, index, unit);
+                    index += 1;
+                }
+                shift += new_len as isize;
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let mut index = at(old_index, shift);
+                for i in 0..old_len.max(new_len) {
+                    let cur = (i < old_len).then(|| &current[old_index + i]);
+                    let unit = wanted.get(new_index + i).filter(|_| i < new_len);
+                    match (cur, unit) {
+                        (Some(cur), Some(unit)) => {
+                            if !refine(cur, unit, txn) {
+                                parent.remove_range(txn, index, 1);
+                                insert_unit(parent, txn, index, unit);
+                            }
+                            index += 1;
+                        }
+                        (Some(_), None) => parent.remove_range(txn, index, 1),
+                        (None, Some(unit)) => {
+                            insert_unit(parent, txn, index, unit);
+                            index += 1;
+                        }
+                        (None, None) => {}
+                    }
+                }
+                shift += new_len as isize - old_len as isize;
+            }
+        }
+    }
+}
+
+/// Writes one unit as the child at `index`.
+fn insert_unit<P: XmlFragment>(parent: &P, txn: &mut TransactionMut, index: u32, unit: &Unit) {
+    let left = index.checked_sub(1).and_then(|i| parent.get(txn, i));
+    let nodes: &[Node] = match unit {
+        Unit::Element(node) => std::slice::from_ref(*node),
+        Unit::Text(nodes) => nodes,
+    };
+    write_children(parent, txn, left.as_ref().map(branch_of), nodes);
+}
+
+/// Edits a current child in place into `unit` when they are alike (elements
+/// of the same kind and attributes, or two runs of text); false when the
+/// child must be replaced.
+fn refine(cur: &Current, unit: &Unit, txn: &mut TransactionMut) -> bool {
+    match (&cur.out, unit) {
+        (XmlOut::Element(element), Unit::Element(node)) => {
+            let Some(old) = cur.nodes.first() else {
+                return false;
+            };
+            if old.kind != node.kind || old.attrs != node.attrs {
+                return false;
+            }
+            sync_element(element, txn, &node.content);
+            true
+        }
+        (XmlOut::Text(text), Unit::Text(nodes)) => {
+            sync_text(text, txn, &cur.nodes, nodes);
+            true
+        }
+        _ => false,
+    }
+}
+
+fn sync_element(element: &XmlElementRef, txn: &mut TransactionMut, target: &[Node]) {
+    sync_children(element, txn, target);
+}
+
+/// One character and its marks, for the diff.
+fn tokens(nodes: &[Node], interner: &mut Interner) -> (Vec<u64>, Vec<usize>) {
+    let mut tokens = Vec::new();
+    let mut owner = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        let marks = u64::from(interner.id(&node.marks));
+        for ch in node.text.as_deref().unwrap_or_default().chars() {
+            tokens.push((marks << 32) | u64::from(ch));
+            owner.push(i);
+        }
+    }
+    (tokens, owner)
+}
+
+/// Makes an XmlText that reads as `old` read as `new`, deleting and
+/// inserting only the characters that differ (or whose marks differ).
+fn sync_text(text: &XmlTextRef, txn: &mut TransactionMut, old: &[Node], new: &[Node]) {
+    let mut interner = Interner::default();
+    let (old_tokens, _) = tokens(old, &mut interner);
+    let (new_tokens, new_owner) = tokens(new, &mut interner);
+    // The scratch document counts offsets in UTF-8 bytes.
+    let mut offsets = Vec::with_capacity(old_tokens.len() + 1);
+    let mut offset = 0u32;
+    offsets.push(0);
+    for token in &old_tokens {
+        offset += char_of(*token).len_utf8() as u32;
+        offsets.push(offset);
+    }
+    let mut shift: i64 = 0;
+    let pos = |i: usize, shift: i64| (i64::from(offsets[i]) + shift) as u32;
+    for op in capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens) {
+        let (old_index, old_len, new_index, new_len) = match op {
+            DiffOp::Equal { .. } => continue,
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => (old_index, old_len, 0, 0),
+            DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } => (old_index, 0, new_index, new_len),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => (old_index, old_len, new_index, new_len),
+        };
+        let mut at = pos(old_index, shift);
+        if old_len > 0 {
+            let len = offsets[old_index + old_len] - offsets[old_index];
+            text.remove_range(txn, at, len);
+            shift -= i64::from(len);
+        }
+        // Runs of characters with the same marks, each inserted with them.
+        let mut i = new_index;
+        while i < new_index + new_len {
+            let owner = new_owner[i];
+            let mut chunk = String::new();
+            while i < new_index + new_len && new_owner[i] == owner {
+                chunk.push(char_of(new_tokens[i]));
+                i += 1;
+            }
+            text.insert_with_attributes(txn, at, &chunk, marks(&new[owner]));
+            at += chunk.len() as u32;
+            shift += chunk.len() as i64;
+        }
+    }
+}
+
+fn char_of(token: u64) -> char {
+    char::from_u32((token & 0xffff_ffff) as u32).unwrap_or('\u{fffd}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::{ImportFormat, replace_body};
+    use crate::model::read_body;
+
+    fn doc_of(markdown: &str, client: u64) -> Document {
+        let mut document = Document::new();
+        let body = ImportFormat::Markdown.read(markdown).unwrap().doc;
+        let update = replace_body(&document, &body, client).unwrap();
+        document.replay(&update, &"alice".into()).unwrap();
+        document
+    }
+
+    fn rewritten(from: &str, to: &str) -> (Document, usize) {
+        let mut document = doc_of(from, 11);
+        let target = ImportFormat::Markdown.read(to).unwrap().doc;
+        let normal = normalize(&target).unwrap().0;
+        assert!(
+            minimal(&document, &normal, 22).unwrap().is_some(),
+            "{from:?} -> {to:?} needed the whole body replaced"
+        );
+        let update = rewrite_body(&document, &target, 22).unwrap();
+        let size = update.len();
+        document.replay(&update, &"bob".into()).unwrap();
+        assert_eq!(read_body(&document), normalize(&target).unwrap().0);
+        (document, size)
+    }
+
+    #[test]
+    fn rewrites_text_blocks_and_marks() {
+        rewritten("# Title\n\nHello world\n", "# Title\n\nHello brave world\n");
+        rewritten("one\n\ntwo\n\nthree\n", "three\n\none\n");
+        rewritten("plain **bold** text\n", "plain bold *text*\n");
+        rewritten("- a\n- b\n", "1. a\n2. b\n\n> quote\n");
+        rewritten("", "Now there is text\n");
+        rewritten("Some text\n", "");
+        rewritten("héllo 😀 wörld\n", "héllo wörld 😀!\n");
+    }
+
+    #[test]
+    fn keeps_what_the_two_bodies_share() {
+        let long = "word ".repeat(400);
+        let (_, size) = rewritten(
+            &format!("{long}\n\nmiddle\n\n{long}\n"),
+            &format!("{long}\n\nmiddle changed\n\n{long}\n"),
+        );
+        // The edit names the few changed characters, not the whole text.
+        assert!(size < 200, "update of {size} bytes");
+    }
+
+    #[test]
+    fn a_rewrite_back_restores_the_first_body() {
+        let mut document = doc_of("first version\n\nkept\n", 11);
+        let first = read_body(&document);
+        let second = ImportFormat::Markdown
+            .read("second *version*\n\nkept\n\nmore\n")
+            .unwrap()
+            .doc;
+        let update = rewrite_body(&document, &second, 22).unwrap();
+        document.replay(&update, &"bob".into()).unwrap();
+        let update = rewrite_body(&document, &first, 33).unwrap();
+        document.replay(&update, &"carol".into()).unwrap();
+        assert_eq!(read_body(&document), first);
+    }
+}
