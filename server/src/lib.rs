@@ -20,6 +20,7 @@
 //! - [`session`]: a browser's token in an HttpOnly cookie.
 //! - [`guard`]: origin checks and the size, time and memory of request bodies.
 //! - [`groups`]: groups and members, the integration API.
+//! - [`review`]: restore, named versions and hand-in deadlines.
 //! - [`web`]: the embedded web client.
 //! - [`metrics`], [`error`], [`ids`]: Prometheus metrics, HTTP errors, document ids.
 
@@ -41,6 +42,7 @@ pub mod listen;
 pub mod metrics;
 pub mod openapi;
 pub mod rate;
+pub mod review;
 pub mod service;
 pub mod session;
 pub mod store;

@@ -1,6 +1,6 @@
 //! The edit that turns a document's body into another body, as small as a
 //! diff can make it: blocks the two share are kept, a block that changed
-//! inside is edited inside, and within a run of text only the characters that
+//! inside is edited inside, and within a run of text only the words that
 //! differ are deleted and inserted. So restoring yesterday's text over today's
 //! leaves every unchanged word with the member who wrote it, and restoring
 //! today's again undoes the restore.
@@ -217,37 +217,78 @@ fn sync_element(element: &XmlElementRef, txn: &mut TransactionMut, target: &[Nod
     sync_children(element, txn, target);
 }
 
-/// One character and its marks, for the diff.
-fn tokens(nodes: &[Node], interner: &mut Interner) -> (Vec<u64>, Vec<usize>) {
-    let mut tokens = Vec::new();
-    let mut owner = Vec::new();
+/// Text cut into words (runs of letters and digits) and single other
+/// characters, each with the node (so the marks) it belongs to.
+struct Words<'a> {
+    /// Each word's text and the index of its node.
+    words: Vec<(&'a str, usize)>,
+    /// Each word as a number, equal for the same word with the same marks.
+    ids: Vec<u32>,
+}
+
+fn words<'a>(nodes: &'a [Node], interner: &mut Interner) -> Words<'a> {
+    let mut out = Words {
+        words: Vec::new(),
+        ids: Vec::new(),
+    };
     for (i, node) in nodes.iter().enumerate() {
-        let marks = u64::from(interner.id(&node.marks));
-        for ch in node.text.as_deref().unwrap_or_default().chars() {
-            tokens.push((marks << 32) | u64::from(ch));
-            owner.push(i);
+        let marks = interner.id(&node.marks);
+        let text = node.text.as_deref().unwrap_or_default();
+        let mut rest = text;
+        while let Some(first) = rest.chars().next() {
+            let len = if first.is_alphanumeric() {
+                rest.find(|c: char| !c.is_alphanumeric())
+                    .unwrap_or(rest.len())
+            } else {
+                first.len_utf8()
+            };
+            let (word, tail) = rest.split_at(len);
+            rest = tail;
+            out.words.push((word, i));
+            out.ids.push(interner.id(&(word, marks)));
         }
     }
-    (tokens, owner)
+    out
 }
 
 /// Makes an XmlText that reads as `old` read as `new`, deleting and
-/// inserting only the characters that differ (or whose marks differ).
+/// inserting only the words that differ (or whose marks differ). When the
+/// two share less than half their text, the whole run is rewritten rather
+/// than left as a mosaic of the few letters they happen to share.
 fn sync_text(text: &XmlTextRef, txn: &mut TransactionMut, old: &[Node], new: &[Node]) {
     let mut interner = Interner::default();
-    let (old_tokens, _) = tokens(old, &mut interner);
-    let (new_tokens, new_owner) = tokens(new, &mut interner);
+    let old_words = words(old, &mut interner);
+    let new_words = words(new, &mut interner);
     // The scratch document counts offsets in UTF-8 bytes.
-    let mut offsets = Vec::with_capacity(old_tokens.len() + 1);
+    let mut offsets = Vec::with_capacity(old_words.words.len() + 1);
     let mut offset = 0u32;
     offsets.push(0);
-    for token in &old_tokens {
-        offset += char_of(*token).len_utf8() as u32;
+    for (word, _) in &old_words.words {
+        offset += word.len() as u32;
         offsets.push(offset);
+    }
+    let new_len: usize = new_words.words.iter().map(|(w, _)| w.len()).sum();
+    let mut ops = capture_diff_slices(Algorithm::Myers, &old_words.ids, &new_words.ids);
+    let shared: usize = ops
+        .iter()
+        .map(|op| match op {
+            DiffOp::Equal { old_index, len, .. } => {
+                (offsets[old_index + len] - offsets[*old_index]) as usize
+            }
+            _ => 0,
+        })
+        .sum();
+    if shared * 2 < (offset as usize).max(new_len) {
+        ops = vec![DiffOp::Replace {
+            old_index: 0,
+            old_len: old_words.ids.len(),
+            new_index: 0,
+            new_len: new_words.ids.len(),
+        }];
     }
     let mut shift: i64 = 0;
     let pos = |i: usize, shift: i64| (i64::from(offsets[i]) + shift) as u32;
-    for op in capture_diff_slices(Algorithm::Myers, &old_tokens, &new_tokens) {
+    for op in ops {
         let (old_index, old_len, new_index, new_len) = match op {
             DiffOp::Equal { .. } => continue,
             DiffOp::Delete {
@@ -271,13 +312,14 @@ fn sync_text(text: &XmlTextRef, txn: &mut TransactionMut, old: &[Node], new: &[N
             text.remove_range(txn, at, len);
             shift -= i64::from(len);
         }
-        // Runs of characters with the same marks, each inserted with them.
+        // Runs of words of one node (so with the same marks), each inserted
+        // with its marks.
         let mut i = new_index;
         while i < new_index + new_len {
-            let owner = new_owner[i];
+            let owner = new_words.words[i].1;
             let mut chunk = String::new();
-            while i < new_index + new_len && new_owner[i] == owner {
-                chunk.push(char_of(new_tokens[i]));
+            while i < new_index + new_len && new_words.words[i].1 == owner {
+                chunk.push_str(new_words.words[i].0);
                 i += 1;
             }
             text.insert_with_attributes(txn, at, &chunk, marks(&new[owner]));
@@ -285,10 +327,6 @@ fn sync_text(text: &XmlTextRef, txn: &mut TransactionMut, old: &[Node], new: &[N
             shift += chunk.len() as i64;
         }
     }
-}
-
-fn char_of(token: u64) -> char {
-    char::from_u32((token & 0xffff_ffff) as u32).unwrap_or('\u{fffd}')
 }
 
 #[cfg(test)]
@@ -329,6 +367,7 @@ mod tests {
         rewritten("", "Now there is text\n");
         rewritten("Some text\n", "");
         rewritten("héllo 😀 wörld\n", "héllo wörld 😀!\n");
+        rewritten("Carol replaced everything.\n", "Alice wrote this.\n\nBob added.\n");
     }
 
     #[test]
@@ -340,6 +379,32 @@ mod tests {
         );
         // The edit names the few changed characters, not the whole text.
         assert!(size < 200, "update of {size} bytes");
+    }
+
+    /// Authors of the present text, as (author, chars) runs.
+    fn runs(document: &Document) -> Vec<(String, u64)> {
+        let mut out: Vec<(String, u64)> = Vec::new();
+        for (author, _, chars) in crate::authorship::present(document).runs {
+            let author = author.unwrap_or_default();
+            match out.last_mut() {
+                Some((last, n)) if *last == author => *n += chars,
+                _ => out.push((author, chars)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn unchanged_words_keep_their_author() {
+        let (document, _) = rewritten("Hello world\n", "Hello brave world\n");
+        assert_eq!(
+            runs(&document),
+            [("alice".into(), 6), ("bob".into(), 6), ("alice".into(), 5)]
+        );
+        // Text that shares little is rewritten whole, not as a mosaic of
+        // the letters the two happen to share.
+        let (document, _) = rewritten("Carol replaced everything.\n", "Alice wrote this.\n");
+        assert_eq!(runs(&document), [("bob".into(), 17)]);
     }
 
     #[test]

@@ -5,12 +5,15 @@
  * it was at the chosen step (coloured by author), what that step changed, and
  * exports of that revision. The address keeps the revision as `?rev=N`; new
  * revisions are picked up while open. Anyone who may read the document may
- * see its history; a refusal is said once and never retried.
+ * see its history; a refusal is said once and never retried. Below, the
+ * review panel: restore the revision shown, name versions and list them,
+ * and the hand-in (history/review.ts).
  */
 import { EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { createPlayer, type Player } from '../history/player'
 import { RevisionLog } from '../history/revisions'
+import { createReviewPanel } from '../history/review'
 import {
   exportAddress, fetchAuthoredHtml, fetchDocInfo, fetchHistorySteps, refusal, type DocInfo, type HistoryItem, type HistoryStep
 } from '../insights/api'
@@ -118,8 +121,24 @@ export function renderHistory (id: string): void {
     replaceChildren(change)
     replaceChildren(exports)
     fineLabel.hidden = true
+    review.restoreBar.hidden = true
+    review.element.hidden = true
     return true
   }
+
+  const review = createReviewPanel(id, {
+    shown: () => player?.revision ?? 0,
+    view: (rev) => {
+      if (player === null) return
+      // A version's revision may end no session: step revision by revision.
+      fine.checked = true
+      player.setStops(stops(), revisions)
+      player.choose(rev)
+    },
+    changed: (rev) => {
+      void poll().then(() => { if (player !== null) player.choose(rev) })
+    }
+  })
 
   const stops = (): number[] => fine.checked
     ? Array.from({ length: revisions }, (_, i) => i + 1)
@@ -174,6 +193,7 @@ export function renderHistory (id: string): void {
       title.textContent = name
       document.title = `History: ${name} · Quire`
       insightsLink.hidden = !mayInspect(info)
+      void review.refresh(info)
       revisions = info.revisions
       // Asked again until the stored history has caught up with the document.
       if (!fine.checked && stepsFor !== revisions) {
@@ -222,7 +242,8 @@ export function renderHistory (id: string): void {
         h('a', { href: docPath(id) }, 'Open document'),
         insightsLink)),
     h('main', { class: 'history' },
-      h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, fineLabel, change, exports, message),
+      h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, fineLabel, change, exports, review.restoreBar, message),
+      review.element,
       h('section', { class: 'card doc-card', 'aria-label': 'The document at this revision' }, frame.element)))
   void poll()
 }

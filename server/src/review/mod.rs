@@ -1,0 +1,109 @@
+//! The review workflow: restoring a revision or a named version, named
+//! versions, and hand-in deadlines. What it stores goes through the
+//! [`Store`](crate::store::Store)'s settings records, one per document, so
+//! it works on every store.
+//!
+//! # Layout
+//!
+//! - [`restore`]: `POST /docs/{id}/restore`, a past body as one new edit.
+//! - [`versions`]: named versions, listed, named and deleted.
+//! - [`handin`]: hand-in deadlines, handing in early, and the task that
+//!   records a version at each deadline, across restarts.
+
+pub mod handin;
+pub mod restore;
+pub mod versions;
+
+use axum::http::HeaderMap;
+use crdt_core::AuthorId;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::{self, Principal};
+use crate::error::ApiError;
+use crate::groups;
+use crate::identity::ANONYMOUS;
+
+/// Serialises read-modify-write of the review records (versions,
+/// deadlines) in this process; held across store calls, so a tokio lock.
+pub(crate) static RECORDS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Who acts, as the API body names them in open mode.
+#[derive(Debug, Default, Deserialize)]
+pub struct Actor {
+    /// The browser's author secret (open mode).
+    pub author: Option<String>,
+    /// The display name the browser uses (open mode).
+    pub name: Option<String>,
+}
+
+/// The verified caller, the author id their edits are recorded under, and
+/// the name shown for them.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Who called.
+    pub principal: Principal,
+    /// The author of their edits.
+    pub author: AuthorId,
+    /// Their display name.
+    pub name: String,
+}
+
+/// The caller of a request: a member acts as their member author id and
+/// name, the admin as `admin`, anyone else (open mode) by author secret.
+pub async fn caller(
+    app: &AppState,
+    headers: &HeaderMap,
+    token: Option<&str>,
+    actor: &Actor,
+) -> Result<Caller, ApiError> {
+    let principal = auth::principal(app, headers, token).await?;
+    let (author, name): (AuthorId, String) = match (&principal, &actor.author) {
+        (Principal::Member(m), _) => (
+            groups::author_of_member(&m.member).into(),
+            m.name.clone(),
+        ),
+        (Principal::Admin, _) => ("admin".into(), "Admin".to_owned()),
+        (_, Some(secret)) => (
+            app.identity
+                .author_of_secret(secret)
+                .map_err(ApiError::bad_request)?,
+            display_name(actor.name.as_deref()),
+        ),
+        (_, None) => (ANONYMOUS.into(), display_name(actor.name.as_deref())),
+    };
+    Ok(Caller {
+        principal,
+        author,
+        name,
+    })
+}
+
+/// A display name given in open mode, trimmed and bounded; `Anonymous`
+/// when none.
+fn display_name(name: Option<&str>) -> String {
+    let name: String = name.unwrap_or_default().trim().chars().take(64).collect();
+    if name.is_empty() {
+        "Anonymous".to_owned()
+    } else {
+        name
+    }
+}
+
+/// The review routes under `/api/v1`.
+pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::{delete, get, post};
+    axum::Router::new()
+        .route("/docs/{id}/restore", post(restore::restore))
+        .route(
+            "/docs/{id}/versions",
+            get(versions::list).post(versions::create),
+        )
+        .route("/docs/{id}/versions/{v}", delete(versions::delete))
+        .route(
+            "/docs/{id}/handin",
+            get(handin::get_deadline)
+                .put(handin::set_deadline)
+                .post(handin::hand_in),
+        )
+}
