@@ -118,8 +118,9 @@ pub async fn set_deadline(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
-    Json(body): Json<SetDeadline>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    let body: SetDeadline = super::json_body(&body)?;
     let who = caller(&app, &headers, query.token.as_deref(), &Actor::default()).await?;
     service::authorized_meta(&app, &who.principal, &id, Access::Manage).await?;
     let due = parse_due(&body.due)?;
@@ -150,9 +151,13 @@ pub async fn hand_in(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
-    body: Option<Json<Actor>>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let actor = body.map(|Json(a)| a).unwrap_or_default();
+    let actor: Actor = if body.iter().all(u8::is_ascii_whitespace) {
+        Actor::default()
+    } else {
+        super::json_body(&body)?
+    };
     let who = caller(&app, &headers, query.token.as_deref(), &actor).await?;
     service::authorized_meta(&app, &who.principal, &id, Access::Edit).await?;
     let rev = app
@@ -176,7 +181,12 @@ pub async fn hand_in(
 
 /// The newest revision of `doc` accepted at or before `due`.
 async fn revision_at(app: &AppState, doc: &str, due: u64) -> Result<u64, ApiError> {
-    let mut hi = app.registry.read(doc).await.map_err(ApiError::internal)?.revision;
+    let mut hi = app
+        .registry
+        .read(doc)
+        .await
+        .map_err(ApiError::internal)?
+        .revision;
     while hi > 0 {
         let lo = hi.saturating_sub(255).max(1);
         let entries = app.store.log_range(doc, lo, hi).await?;
@@ -220,9 +230,7 @@ pub async fn record_due(app: &AppState) -> Result<usize, ApiError> {
         }
         let _records = RECORDS.lock().await;
         let mut now_pending: Pending = get_json(app, PENDING).await?.unwrap_or_default();
-        now_pending
-            .docs
-            .retain(|(d, t)| !(d == doc && t == due));
+        now_pending.docs.retain(|(d, t)| !(d == doc && t == due));
         put_json(app, PENDING, &now_pending).await?;
     }
     Ok(recorded)

@@ -30,10 +30,12 @@ pub(crate) static RECORDS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_ne
 
 /// Who acts, as the API body names them in open mode.
 #[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Actor {
     /// The browser's author secret (open mode).
     pub author: Option<String>,
     /// The display name the browser uses (open mode).
+    #[serde(rename = "author_name")]
     pub name: Option<String>,
 }
 
@@ -59,10 +61,7 @@ pub async fn caller(
 ) -> Result<Caller, ApiError> {
     let principal = auth::principal(app, headers, token).await?;
     let (author, name): (AuthorId, String) = match (&principal, &actor.author) {
-        (Principal::Member(m), _) => (
-            groups::author_of_member(&m.member).into(),
-            m.name.clone(),
-        ),
+        (Principal::Member(m), _) => (groups::author_of_member(&m.member).into(), m.name.clone()),
         (Principal::Admin, _) => ("admin".into(), "Admin".to_owned()),
         (_, Some(secret)) => (
             app.identity
@@ -106,4 +105,12 @@ pub fn routes() -> axum::Router<AppState> {
                 .put(handin::set_deadline)
                 .post(handin::hand_in),
         )
+}
+
+/// A JSON request body; a body that is not the JSON expected gets 400 with
+/// the parser's reason, as JSON like every other error.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("the request body is not what was expected: {e}"))
+    })
 }

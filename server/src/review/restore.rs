@@ -40,8 +40,9 @@ pub async fn restore(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
-    Json(body): Json<Restore>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    let body: Restore = super::json_body(&body)?;
     let actor = Actor {
         author: body.author.clone(),
         name: body.author_name.clone(),

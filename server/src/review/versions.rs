@@ -159,8 +159,9 @@ pub async fn create(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
-    Json(body): Json<NameVersion>,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    let body: NameVersion = super::json_body(&body)?;
     let actor = Actor {
         author: body.author.clone(),
         name: body.author_name.clone(),
@@ -168,7 +169,12 @@ pub async fn create(
     let who = caller(&app, &headers, query.token.as_deref(), &actor).await?;
     service::authorized_meta(&app, &who.principal, &id, Access::Edit).await?;
     let name = checked_name(&body.name)?;
-    let newest = app.registry.read(&id).await.map_err(ApiError::internal)?.revision;
+    let newest = app
+        .registry
+        .read(&id)
+        .await
+        .map_err(ApiError::internal)?
+        .revision;
     let rev = match body.rev {
         None => newest,
         Some(rev) if (1..=newest).contains(&rev) => rev,
@@ -178,7 +184,16 @@ pub async fn create(
             )));
         }
     };
-    let version = record(&app, &id, name, rev, who.author.to_string(), who.name, false).await?;
+    let version = record(
+        &app,
+        &id,
+        name,
+        rev,
+        who.author.to_string(),
+        who.name,
+        false,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(version)).into_response())
 }
 
