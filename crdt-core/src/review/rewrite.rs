@@ -367,7 +367,10 @@ mod tests {
         rewritten("", "Now there is text\n");
         rewritten("Some text\n", "");
         rewritten("héllo 😀 wörld\n", "héllo wörld 😀!\n");
-        rewritten("Carol replaced everything.\n", "Alice wrote this.\n\nBob added.\n");
+        rewritten(
+            "Carol replaced everything.\n",
+            "Alice wrote this.\n\nBob added.\n",
+        );
     }
 
     #[test]
