@@ -252,9 +252,10 @@ fn words<'a>(nodes: &'a [Node], interner: &mut Interner) -> Words<'a> {
 }
 
 /// Makes an XmlText that reads as `old` read as `new`, deleting and
-/// inserting only the words that differ (or whose marks differ). When the
-/// two share less than half their text, the whole run is rewritten rather
-/// than left as a mosaic of the few letters they happen to share.
+/// inserting only the words that differ (or whose marks differ). When they
+/// share less than half of the shorter one's text, the whole run is
+/// rewritten rather than left as a mosaic of the few words they happen to
+/// share.
 fn sync_text(text: &XmlTextRef, txn: &mut TransactionMut, old: &[Node], new: &[Node]) {
     let mut interner = Interner::default();
     let old_words = words(old, &mut interner);
@@ -278,7 +279,7 @@ fn sync_text(text: &XmlTextRef, txn: &mut TransactionMut, old: &[Node], new: &[N
             _ => 0,
         })
         .sum();
-    if shared * 2 < (offset as usize).max(new_len) {
+    if shared * 2 < (offset as usize).min(new_len) {
         ops = vec![DiffOp::Replace {
             old_index: 0,
             old_len: old_words.ids.len(),
@@ -404,6 +405,9 @@ mod tests {
             runs(&document),
             [("alice".into(), 6), ("bob".into(), 6), ("alice".into(), 5)]
         );
+        // Cutting the end of a paragraph only deletes.
+        let (document, _) = rewritten("First draft. Second thoughts.\n", "First draft.\n");
+        assert_eq!(runs(&document), [("alice".into(), 12)]);
         // Text that shares little is rewritten whole, not as a mosaic of
         // the letters the two happen to share.
         let (document, _) = rewritten("Carol replaced everything.\n", "Alice wrote this.\n");

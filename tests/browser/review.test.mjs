@@ -1,0 +1,87 @@
+// The review part of the history page: naming a version, the versions list
+// (who named each and when), restoring a version and a revision as one new
+// edit that every open editor receives.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  createDoc, editor, editorText, eventually, focusEnd, screenshotPath, testSession, waitForEditorText,
+  waitForStatus
+} from './lib.mjs'
+
+const session = testSession()
+
+async function exported (id, query = '') {
+  const response = await fetch(`${session.server.url}/api/v1/docs/${id}/export/txt${query}`)
+  assert.equal(response.status, 200)
+  return response.text()
+}
+
+async function revisions (id) {
+  const response = await fetch(`${session.server.url}/api/v1/docs/${id}`)
+  return (await response.json()).revisions
+}
+
+test('name a version, list it, restore it and a revision from the history page', async () => {
+  const id = await createDoc(session.server, 'Versions')
+  const alice = await session.open(`/d/${id}`, { name: 'Alice' })
+  await editor(alice).waitFor()
+  await waitForStatus(alice, 'Saved')
+  await focusEnd(alice)
+  await alice.keyboard.type('First draft.', { delay: 5 })
+  await waitForStatus(alice, 'Saved')
+  await eventually(async () => assert.equal(await exported(id), 'First draft.\n'))
+  const draftRev = await revisions(id)
+
+  // Bob names the current state from the history page.
+  const bob = await session.open(`/d/${id}/history`, { name: 'Bob' })
+  await bob.locator('#version-name').fill('Draft 1')
+  await bob.locator('[data-testid="name-version"]').click()
+  const row = bob.locator('[data-testid="versions"] tbody tr', { hasText: 'Draft 1' })
+  await row.waitFor()
+  const cells = await row.locator('td').allInnerTexts()
+  assert.equal(cells[0], 'Draft 1')
+  assert.equal(cells[1], String(draftRev))
+  assert.equal(cells[2], 'Bob')
+  assert.match(await bob.locator('[data-testid="review-status"]').innerText(), /Named revision \d+ “Draft 1”/)
+
+  // Alice writes on; the version keeps the draft.
+  await alice.keyboard.type(' Second thoughts.', { delay: 5 })
+  await waitForStatus(alice, 'Saved')
+  await eventually(async () => assert.equal(await exported(id), 'First draft. Second thoughts.\n'))
+  assert.equal(await exported(id, '?version=1'), 'First draft.\n')
+  const before = await revisions(id)
+
+  // Restoring the version is one new edit, and Alice's editor follows.
+  await row.locator('[data-testid="restore-version"]').click()
+  await bob.locator('[data-testid="restore-message"]', { hasText: `Restored “Draft 1” as revision ${before + 1}.` }).waitFor()
+  assert.equal(await exported(id), 'First draft.\n')
+  await eventually(async () => assert.equal(await editorText(alice), 'First draft.'))
+  // Only " Second thoughts." was deleted: the words that stay are still Alice's.
+  const api = async (path) => (await fetch(`${session.server.url}/api/v1/docs/${id}${path}`)).json()
+  const restorer = (await api(`/history?from=${before + 1}&limit=1`)).items[0].author
+  const writer = (await api(`/history?from=${draftRev}&limit=1`)).items[0].author
+  const present = Object.fromEntries((await api('/contributions')).authors.map((a) => [a.author_id, a.present]))
+  assert.equal(present[writer], 12)
+  assert.equal(present[restorer] ?? 0, 0)
+  await eventually(async () => assert.equal(await bob.locator('[data-testid="revision-doc"]').getAttribute('data-rev'), String(before + 1)))
+  await bob.screenshot({ path: await screenshotPath('history-versions'), fullPage: true })
+
+  // Restoring the revision before it undoes the restore.
+  const page = await session.open(`/d/${id}/history?rev=${before}`, { name: 'Carol' })
+  await eventually(async () => assert.equal(await page.locator('[data-testid="revision-doc"]').getAttribute('data-rev'), String(before)))
+  await page.locator('[data-testid="restore"]').click()
+  await page.locator('[data-testid="restore-message"]', { hasText: `Restored revision ${before} as revision ${before + 2}.` }).waitFor()
+  assert.equal(await exported(id), 'First draft. Second thoughts.\n')
+  await waitForEditorText(alice, 'First draft. Second thoughts.')
+  const history = await (await fetch(`${session.server.url}/api/v1/docs/${id}/history?from=${before + 1}`)).json()
+  assert.deepEqual(history.items.map((i) => i.rev), [before + 1, before + 2])
+
+  // A phone-sized page keeps the controls usable.
+  const phone = await session.open(`/d/${id}/history`, { name: 'Dan', viewport: { width: 390, height: 844 } })
+  await phone.locator('[data-testid="versions"] tbody tr', { hasText: 'Draft 1' }).waitFor()
+  await phone.screenshot({ path: await screenshotPath('history-versions-phone'), fullPage: true })
+})
+
+test('no page logged an error', () => {
+  for (const page of session.pages) assert.deepEqual(page.errors, [], `console errors on ${page.url()}`)
+})
