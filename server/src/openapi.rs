@@ -92,6 +92,12 @@ pub const ROUTES: &[Route] = &[
     ),
     (
         "get",
+        "/docs/{id}/diff",
+        "Compare revisions ?from=REV&to=REV: runs {kind: same|insert|delete, text, author, name, color} and per-author totals",
+        Caller::Open,
+    ),
+    (
+        "get",
         "/docs/{id}/handin",
         "The hand-in deadline, if any",
         Caller::Open,

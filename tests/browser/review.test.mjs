@@ -76,6 +76,29 @@ test('name a version, list it, restore it and a revision from the history page',
   const history = await (await fetch(`${session.server.url}/api/v1/docs/${id}/history?from=${before + 1}`)).json()
   assert.deepEqual(history.items.map((i) => i.rev), [before + 1, before + 2])
 
+  // Compare the version with the text before the restore: Alice's second
+  // thoughts are an insertion in her colour.
+  await page.locator('#diff-from').fill(String(draftRev))
+  await page.locator('#diff-to').fill(String(before))
+  await page.locator('[data-testid="compare"]').click()
+  const inserted = page.locator('[data-testid="diff-text"] ins')
+  await inserted.first().waitFor()
+  assert.equal((await inserted.allInnerTexts()).join(''), ' Second thoughts.')
+  assert.equal(await inserted.first().getAttribute('data-author'), writer)
+  assert.equal(await page.locator('[data-testid="diff-text"] del').count(), 0)
+  assert.equal(await page.locator('[data-testid="diff-text"]').innerText(), 'First draft. Second thoughts.\n')
+  const colors = await (await fetch(`${session.server.url}/api/v1/docs/${id}/diff?from=${draftRev}&to=${before}`)).json()
+  assert.match(await page.locator('[data-testid="diff-authors"]').innerText(), /\+17 −0/)
+  assert.equal(await inserted.first().evaluate((el) => el.style.getPropertyValue('--author')), colors.changes.find((c) => c.kind === 'insert').color)
+  await page.locator('[data-testid="diff"]').screenshot({ path: await screenshotPath('history-compare') })
+  // And the restore itself: " Second thoughts." deleted, still shown as Alice's.
+  await page.locator('#diff-from').fill(String(before))
+  await page.locator('#diff-to').fill(String(before + 1))
+  await page.locator('[data-testid="compare"]').click()
+  await page.locator('[data-testid="diff-text"] del', { hasText: 'Second' }).waitFor()
+  assert.equal(await page.locator('[data-testid="diff-text"] del').first().getAttribute('data-author'), writer)
+  await page.screenshot({ path: await screenshotPath('history-compare-page'), fullPage: true })
+
   // A phone-sized page keeps the controls usable.
   const phone = await session.open(`/d/${id}/history`, { name: 'Dan', viewport: { width: 390, height: 844 } })
   await phone.locator('[data-testid="versions"] tbody tr', { hasText: 'Draft 1' }).waitFor()

@@ -123,6 +123,65 @@ fn restore_revisions_and_versions_with_three_authors() {
     );
     assert_eq!(text(&doc, None, ""), "Carol replaced everything.\n");
 
+    // Compare: Bob's line, in his name; Carol's rewrite, in hers.
+    let (status, diff) = call("GET", &format!("{doc}/diff?from={r1}&to={r2}"), None, None);
+    assert_eq!(status, 200, "{diff}");
+    let runs: Vec<(String, String, String)> = diff["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_owned(),
+                c["text"].as_str().unwrap().to_owned(),
+                c["author"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let (alice, bob) = (author_of(&doc, None, r1), author_of(&doc, None, r2));
+    assert_eq!(
+        runs,
+        [
+            ("same".into(), "Alice wrote this.\n".into(), alice.clone()),
+            ("insert".into(), "Bob added a line.\n".into(), bob.clone()),
+        ]
+    );
+    assert_eq!(diff["authors"].as_array().unwrap().len(), 1);
+    assert_eq!(diff["authors"][0]["author"], bob.as_str());
+    assert_eq!(diff["authors"][0]["inserted"], 17);
+    assert_eq!(diff["authors"][0]["deleted"], 0);
+    let (status, diff) = call("GET", &format!("{doc}/diff?from={r2}&to={r3}"), None, None);
+    assert_eq!(status, 200, "{diff}");
+    let side = |keep: &str| -> String {
+        diff["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "same" || c["kind"] == keep)
+            .map(|c| c["text"].as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(side("delete"), "Alice wrote this.\nBob added a line.\n");
+    assert_eq!(side("insert"), "Carol replaced everything.\n");
+    let carol = author_of(&doc, None, r3);
+    assert!(
+        diff["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| match c["kind"].as_str() {
+                Some("insert") => c["author"] == carol.as_str(),
+                Some("delete") => c["author"] == alice.as_str() || c["author"] == bob.as_str(),
+                _ => true,
+            })
+    );
+    assert_eq!(diff["authors"][0]["author"], carol.as_str());
+    assert_eq!(diff["authors"][0]["inserted"], 26);
+    for bad in ["from=3&to=2", "from=0&to=999", "to=1", "from=x"] {
+        let (status, _) = call_text("GET", &format!("{doc}/diff?{bad}"), None, None);
+        assert_eq!(status, 400, "{bad}");
+    }
+
     // Alice restores revision r2: one new edit, by her.
     let (status, body) = call(
         "POST",

@@ -1,11 +1,14 @@
 //! The review workflow's document work: a body rewritten into another one
-//! (restoring a revision) as one small edit.
+//! (restoring a revision) as one small edit, and two bodies compared.
 //!
 //! # Layout
 //!
 //! - [`rewrite`]: the edit that turns the current body into a given body,
-//!   keeping every block and character the two share.
+//!   keeping every block and word the two share.
+//! - [`compare`]: two bodies compared word by word, each run with its writer.
 
+pub mod compare;
 pub mod rewrite;
 
+pub use compare::{Change, ChangeKind, compare};
 pub use rewrite::rewrite_body;

@@ -141,10 +141,9 @@ fn sync_children<P: XmlFragment>(parent: &P, txn: &mut TransactionMut, target: &
                 new_index,
                 new_len,
             } => {
-                let mut index = at(old_index, shift);
-                for unit in &wanted[new_index..new_index + new_len] {
+                let start = at(old_index, shift);
+                for (index, unit) in (start..).zip(&wanted[new_index..new_index + new_len]) {
                     insert_unit(parent, txn, index, unit);
-                    index += 1;
                 }
                 shift += new_len as isize;
             }

@@ -1,5 +1,5 @@
 //! The review workflow: restoring a revision or a named version, named
-//! versions, and hand-in deadlines. What it stores goes through the
+//! versions, hand-in deadlines, and comparing two revisions. What it stores goes through the
 //! [`Store`](crate::store::Store)'s settings records, one per document, so
 //! it works on every store.
 //!
@@ -7,9 +7,11 @@
 //!
 //! - [`restore`]: `POST /docs/{id}/restore`, a past body as one new edit.
 //! - [`versions`]: named versions, listed, named and deleted.
+//! - [`diff`]: two revisions compared, coloured by author.
 //! - [`handin`]: hand-in deadlines, handing in early, and the task that
 //!   records a version at each deadline, across restarts.
 
+pub mod diff;
 pub mod handin;
 pub mod restore;
 pub mod versions;
@@ -99,6 +101,7 @@ pub fn routes() -> axum::Router<AppState> {
             get(versions::list).post(versions::create),
         )
         .route("/docs/{id}/versions/{v}", delete(versions::delete))
+        .route("/docs/{id}/diff", get(diff::diff))
         .route(
             "/docs/{id}/handin",
             get(handin::get_deadline)

@@ -7,13 +7,15 @@
  * revisions are picked up while open. Anyone who may read the document may
  * see its history; a refusal is said once and never retried. Below, the
  * review panel: restore the revision shown, name versions and list them,
- * and the hand-in (history/review.ts).
+ * and the hand-in (history/review.ts); and two revisions compared
+ * (history/compare.ts).
  */
 import { EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
 import { createPlayer, type Player } from '../history/player'
 import { RevisionLog } from '../history/revisions'
 import { createReviewPanel } from '../history/review'
+import { createComparePanel } from '../history/compare'
 import {
   exportAddress, fetchAuthoredHtml, fetchDocInfo, fetchHistorySteps, refusal, type DocInfo, type HistoryItem, type HistoryStep
 } from '../insights/api'
@@ -244,6 +246,7 @@ export function renderHistory (id: string): void {
     h('main', { class: 'history' },
       h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, fineLabel, change, exports, review.restoreBar, message),
       review.element,
+      createComparePanel(id, () => player?.revision ?? revisions, () => revisions),
       h('section', { class: 'card doc-card', 'aria-label': 'The document at this revision' }, frame.element)))
   void poll()
 }
