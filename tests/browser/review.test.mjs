@@ -4,11 +4,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
-  createDoc, editor, editorText, eventually, focusEnd, screenshotPath, testSession, waitForEditorText,
+  api, createDoc, editor, editorText, eventually, focusEnd, screenshotPath, testSession, waitForEditorText,
   waitForStatus
 } from './lib.mjs'
 
-const session = testSession()
+const ADMIN = 'admin-token-for-browser-tests-0123456789'
+// Documents outside groups stay open with an admin token set.
+const session = testSession(['--admin-token', ADMIN])
 
 async function exported (id, query = '') {
   const response = await fetch(`${session.server.url}/api/v1/docs/${id}/export/txt${query}`)
@@ -57,10 +59,10 @@ test('name a version, list it, restore it and a revision from the history page',
   assert.equal(await exported(id), 'First draft.\n')
   await eventually(async () => assert.equal(await editorText(alice), 'First draft.'))
   // Only " Second thoughts." was deleted: the words that stay are still Alice's.
-  const api = async (path) => (await fetch(`${session.server.url}/api/v1/docs/${id}${path}`)).json()
-  const restorer = (await api(`/history?from=${before + 1}&limit=1`)).items[0].author
-  const writer = (await api(`/history?from=${draftRev}&limit=1`)).items[0].author
-  const present = Object.fromEntries((await api('/contributions')).authors.map((a) => [a.author_id, a.present]))
+  const get = async (path) => (await fetch(`${session.server.url}/api/v1/docs/${id}${path}`)).json()
+  const restorer = (await get(`/history?from=${before + 1}&limit=1`)).items[0].author
+  const writer = (await get(`/history?from=${draftRev}&limit=1`)).items[0].author
+  const present = Object.fromEntries((await get('/contributions')).authors.map((a) => [a.author_id, a.present]))
   assert.equal(present[writer], 12)
   assert.equal(present[restorer] ?? 0, 0)
   await eventually(async () => assert.equal(await bob.locator('[data-testid="revision-doc"]').getAttribute('data-rev'), String(before + 1)))
@@ -103,6 +105,44 @@ test('name a version, list it, restore it and a revision from the history page',
   const phone = await session.open(`/d/${id}/history`, { name: 'Dan', viewport: { width: 390, height: 844 } })
   await phone.locator('[data-testid="versions"] tbody tr', { hasText: 'Draft 1' }).waitFor()
   await phone.screenshot({ path: await screenshotPath('history-versions-phone'), fullPage: true })
+})
+
+test('in a group: viewers only read, a teacher sets the deadline, an editor hands in', async () => {
+  const group = await api(session.server, 'POST', '/groups', { name: 'Class 4B' }, ADMIN)
+  const member = (name, role) => api(session.server, 'POST', `/groups/${group.id}/members`, { name, role }, ADMIN)
+  const [teacher, editorMember, viewer] = [await member('Ms Ada', 'teacher'), await member('Bo', 'editor'), await member('Cy', 'viewer')]
+  const doc = await api(session.server, 'POST', '/docs', { title: 'Report', group: group.id }, teacher.token)
+  await fetch(`${session.server.url}/api/v1/docs/${doc.id}/import?format=md&token=${editorMember.token}`, {
+    method: 'POST', headers: { 'Content-Type': 'text/markdown' }, body: 'Our plan.\n'
+  })
+
+  const cy = await session.open(`/d/${doc.id}/history`, { token: viewer.token })
+  await cy.locator('[data-testid="versions"]', { hasText: 'No named versions yet.' }).waitFor()
+  assert.equal(await cy.locator('[data-testid="restore"]').isVisible(), false)
+  assert.equal(await cy.locator('[data-testid="name-version"]').isVisible(), false)
+  assert.equal(await cy.locator('[data-testid="hand-in"]').isVisible(), false)
+  assert.equal(await cy.locator('[data-testid="set-deadline"]').isVisible(), false)
+
+  const bo = await session.open(`/d/${doc.id}/history`, { token: editorMember.token })
+  await bo.locator('[data-testid="hand-in"]').waitFor()
+  assert.equal(await bo.locator('[data-testid="set-deadline"]').isVisible(), false)
+  await bo.locator('[data-testid="hand-in"]').click()
+  const handed = bo.locator('[data-testid="versions"] tbody tr', { hasText: 'Handed in by Bo' })
+  await handed.waitFor()
+  assert.equal(await handed.locator('.handin-badge').innerText(), 'Hand-in')
+  assert.equal(await handed.getByRole('button', { name: /^Delete/ }).count(), 0, 'a student cannot delete a hand-in')
+
+  const ada = await session.open(`/d/${doc.id}/history`, { token: teacher.token })
+  await ada.locator('[data-testid="set-deadline"]').waitFor()
+  await ada.locator('#handin-due').fill('2999-06-01T17:00')
+  await ada.locator('[data-testid="set-deadline"]').click()
+  await ada.locator('[data-testid="deadline"]', { hasText: 'Hand-in deadline:' }).waitFor()
+  const listed = await api(session.server, 'GET', `/docs/${doc.id}/versions`, undefined, viewer.token)
+  assert.equal(new Date(listed.handin.due_ms).getTime(), new Date('2999-06-01T17:00').getTime())
+  const row = ada.locator('[data-testid="versions"] tbody tr', { hasText: 'Handed in by Bo' })
+  await row.waitFor()
+  assert.equal(await row.getByRole('button', { name: /^Delete/ }).count(), 1, 'a teacher may delete it')
+  await ada.screenshot({ path: await screenshotPath('history-handin-teacher'), fullPage: true })
 })
 
 test('no page logged an error', () => {
