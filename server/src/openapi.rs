@@ -93,7 +93,7 @@ pub const ROUTES: &[Route] = &[
     (
         "get",
         "/docs/{id}/diff",
-        "Compare revisions ?from=REV&to=REV: runs {kind: same|insert|delete, text, author, name, color} and per-author totals",
+        "Compare revisions ?from=REV&to=REV (or from_version=V, to_version=V): runs {kind: same|insert|delete, text, author, name, color} and per-author totals",
         Caller::Open,
     ),
     (

@@ -177,7 +177,14 @@ fn restore_revisions_and_versions_with_three_authors() {
     );
     assert_eq!(diff["authors"][0]["author"], carol.as_str());
     assert_eq!(diff["authors"][0]["inserted"], 26);
-    for bad in ["from=3&to=2", "from=0&to=999", "to=1", "from=x"] {
+    for bad in [
+        "from=3&to=2",
+        "from=0&to=999",
+        "to=1",
+        "from=x",
+        "from=1&from_version=1",
+        "from=1&to=2&to_version=1",
+    ] {
         let (status, _) = call_text("GET", &format!("{doc}/diff?{bad}"), None, None);
         assert_eq!(status, 400, "{bad}");
     }
@@ -271,6 +278,21 @@ fn restore_revisions_and_versions_with_three_authors() {
     assert_eq!(md, "Alice wrote this.\n\nBob added a line.\n");
     let (status, _) = call_text("GET", &format!("{doc}/export/docx?version=2"), None, None);
     assert_eq!(status, 200);
+
+    // Compare versions: Draft 1 (r2) with Carol's (the current text).
+    let (status, diff) = call(
+        "GET",
+        &format!("{doc}/diff?from_version=1&to_version=2"),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{diff}");
+    assert_eq!(
+        (diff["from"].as_u64(), diff["to"].as_u64()),
+        (Some(r2), Some(r4 + 1))
+    );
+    let (status, _) = call("GET", &format!("{doc}/diff?from_version=7"), None, None);
+    assert_eq!(status, 404);
 
     // Restore by version.
     let (status, body) = call(

@@ -1,4 +1,5 @@
-//! `GET /docs/{id}/diff?from=REV&to=REV`: two revisions compared word by
+//! `GET /docs/{id}/diff?from=REV&to=REV` (or `from_version=V`,
+//! `to_version=V`): two revisions compared word by
 //! word, each run with the author who wrote it, and per member the
 //! characters they inserted and deleted in the revisions between.
 
@@ -11,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::versions;
 use crate::app::AppState;
 use crate::auth::Access;
 use crate::error::ApiError;
@@ -21,9 +23,13 @@ use crate::{history, service};
 #[derive(Debug, Deserialize)]
 pub struct DiffQuery {
     /// The older revision (0: the empty document).
-    from: u64,
+    from: Option<u64>,
     /// The newer revision; the newest when absent.
     to: Option<u64>,
+    /// A named version instead of `from`.
+    from_version: Option<u64>,
+    /// A named version instead of `to`.
+    to_version: Option<u64>,
     /// A member token or the admin token.
     token: Option<String>,
 }
@@ -43,13 +49,29 @@ pub async fn diff(
         .await
         .map_err(ApiError::internal)?
         .revision;
-    let to = query.to.unwrap_or(newest);
-    if to > newest || query.from > to {
+    let from = match (query.from, query.from_version) {
+        (Some(rev), None) => rev,
+        (None, Some(v)) => versions::rev_of(&app, &id, v).await?,
+        _ => {
+            return Err(ApiError::bad_request(
+                "give either from=REV or from_version=V",
+            ));
+        }
+    };
+    let to = match (query.to, query.to_version) {
+        (to, None) => to.unwrap_or(newest),
+        (None, Some(v)) => versions::rev_of(&app, &id, v).await?,
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "give to=REV or to_version=V, not both",
+            ));
+        }
+    };
+    if to > newest || from > to {
         return Err(ApiError::bad_request(format!(
             "compare two revisions with 0 <= from <= to <= {newest}"
         )));
     }
-    let from = query.from;
     let (old, new) = (
         history::document_at(&app.store, &id, from).await?,
         history::document_at(&app.store, &id, to).await?,
