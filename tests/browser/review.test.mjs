@@ -101,6 +101,11 @@ test('name a version, list it, restore it and a revision from the history page',
   assert.equal(await page.locator('[data-testid="diff-text"] del').first().getAttribute('data-author'), writer)
   await page.screenshot({ path: await screenshotPath('history-compare-page'), fullPage: true })
 
+  // A version compared with now, from its row.
+  await page.locator('[data-testid="versions"] tbody tr', { hasText: 'Draft 1' }).locator('[data-testid="compare-version"]').click()
+  await eventually(async () => assert.equal(await page.locator('#diff-from').inputValue(), String(draftRev)))
+  await page.locator('[data-testid="diff-text"] ins', { hasText: 'Second' }).waitFor()
+
   // A phone-sized page keeps the controls usable.
   const phone = await session.open(`/d/${id}/history`, { name: 'Dan', viewport: { width: 390, height: 844 } })
   await phone.locator('[data-testid="versions"] tbody tr', { hasText: 'Draft 1' }).waitFor()

@@ -54,8 +54,15 @@ export function renderRuns (runs: DiffRun[]): HTMLElement {
   }))
 }
 
+/** The compare card, and a way to compare two revisions from elsewhere on the page. */
+export interface ComparePanel {
+  element: HTMLElement
+  /** Fills in the two revisions, compares them and scrolls the card into view. */
+  compare: (from: number, to: number) => void
+}
+
 /** The compare card; `newest` and `shown` give the defaults. */
-export function createComparePanel (id: string, shown: () => number, newest: () => number): HTMLElement {
+export function createComparePanel (id: string, shown: () => number, newest: () => number): ComparePanel {
   const from = h('input', { type: 'number', id: 'diff-from', min: 0, step: 1, 'aria-label': 'Compare from revision' })
   const to = h('input', { type: 'number', id: 'diff-to', min: 0, step: 1, 'aria-label': 'Compare to revision' })
   const out = h('div', { 'data-testid': 'diff' })
@@ -82,6 +89,15 @@ export function createComparePanel (id: string, shown: () => number, newest: () 
       replaceChildren(out, h('p', { class: 'muted' }, `Could not compare: ${err instanceof Error ? err.message : String(err)}`))
     })
   })
-  return h('section', { class: 'card compare-card', 'aria-label': 'Compare revisions' },
+  const element = h('section', { class: 'card compare-card', 'aria-label': 'Compare revisions' },
     h('div', { class: 'card-head' }, h('h2', {}, 'Compare'), form), out)
+  return {
+    element,
+    compare: (a: number, b: number) => {
+      from.value = String(a)
+      to.value = String(b)
+      form.requestSubmit()
+      element.scrollIntoView({ block: 'start' })
+    }
+  }
 }

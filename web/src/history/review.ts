@@ -81,6 +81,8 @@ export interface ReviewHooks {
   view: (rev: number) => void
   /** The body changed (a restore): the page picks up the new revision. */
   changed: (rev: number) => void
+  /** Compares a version's revision with the newest. */
+  compareWithNow: (rev: number) => void
 }
 
 /** The panel. */
@@ -154,6 +156,7 @@ export function createReviewPanel (id: string, hooks: ReviewHooks): ReviewPanel 
     const rows = [...versions].reverse().map((v) => {
       const actions = h('td', { class: 'version-actions' },
         h('button', { type: 'button', class: 'link', onclick: () => hooks.view(v.rev), 'aria-label': `View ${v.name}` }, 'View'),
+        h('button', { type: 'button', class: 'link', 'data-testid': 'compare-version', onclick: () => hooks.compareWithNow(v.rev), 'aria-label': `Compare ${v.name} with now` }, 'Compare'),
         mayEdit() ? h('button', { type: 'button', class: 'link', 'data-testid': 'restore-version', onclick: () => { void doRestore({ version: v.version }, `“${v.name}”`) }, 'aria-label': `Restore ${v.name}` }, 'Restore') : null,
         h('span', { class: 'version-exports' }, ...EXPORT_FORMATS.map((f) =>
           h('a', { href: versionExport(id, f.ext, v.version), download: true, 'aria-label': `Export ${v.name} as ${f.label}` }, f.ext.toUpperCase()))),

@@ -128,7 +128,9 @@ export function renderHistory (id: string): void {
     return true
   }
 
+  const compare = createComparePanel(id, () => player?.revision ?? revisions, () => revisions)
   const review = createReviewPanel(id, {
+    compareWithNow: (rev) => compare.compare(rev, revisions),
     shown: () => player?.revision ?? 0,
     view: (rev) => {
       if (player === null) return
@@ -246,7 +248,7 @@ export function renderHistory (id: string): void {
     h('main', { class: 'history' },
       h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, fineLabel, change, exports, review.restoreBar, message),
       review.element,
-      createComparePanel(id, () => player?.revision ?? revisions, () => revisions),
+      compare.element,
       h('section', { class: 'card doc-card', 'aria-label': 'The document at this revision' }, frame.element)))
   void poll()
 }
