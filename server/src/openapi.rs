@@ -73,6 +73,12 @@ pub const ROUTES: &[Route] = &[
         Caller::Open,
     ),
     (
+        "post",
+        "/docs/{id}/revert",
+        "Undo one member's changes {author, from_rev?, to_rev?, dry_run?} -> {removed_chars, restored_chars, preview} (teacher; anyone on an open document)",
+        Caller::Teacher,
+    ),
+    (
         "get",
         "/docs/{id}/versions",
         "Named versions {version, name, rev, created, author, name_of_author, handin} and the hand-in deadline",

@@ -36,7 +36,7 @@ pub struct Change {
 
 /// The body as words (runs of letters and digits, or single other
 /// characters), each with the author of its first character.
-fn words(document: &Document) -> Vec<(String, Option<String>)> {
+fn words(document: &Document) -> Vec<Word> {
     let body = model::read_body(document);
     // The author of each character, in the order of the body's text nodes.
     let mut authors: Vec<Option<String>> = Vec::new();
@@ -46,7 +46,7 @@ fn words(document: &Document) -> Vec<(String, Option<String>)> {
     let mut chars: Vec<(char, Option<String>)> = Vec::new();
     let mut next = 0;
     flatten(&body, &authors, &mut next, &mut chars);
-    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    let mut out: Vec<Word> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let (c, author) = &chars[i];
@@ -86,65 +86,142 @@ fn flatten(
     }
 }
 
-/// Compares the body of `from` with the body of `to`.
-pub fn compare(from: &Document, to: &Document) -> Vec<Change> {
-    let old = words(from);
-    let new = words(to);
-    let mut ids = std::collections::HashMap::new();
-    let mut id = |w: &str| {
-        let next = ids.len() as u32;
-        *ids.entry(w.to_owned()).or_insert(next)
-    };
-    let old_ids: Vec<u32> = old.iter().map(|(w, _)| id(w)).collect();
-    let new_ids: Vec<u32> = new.iter().map(|(w, _)| id(w)).collect();
-    let mut out: Vec<Change> = Vec::new();
-    let mut push = |kind: ChangeKind, (word, author): &(String, Option<String>)| {
+type Word = (String, Option<String>);
+
+/// The words cut into blocks, each ending with its `\n`.
+fn blocks(words: Vec<Word>) -> Vec<Vec<Word>> {
+    let mut out = Vec::new();
+    let mut block = Vec::new();
+    for word in words {
+        let end = word.0 == "\n";
+        block.push(word);
+        if end {
+            out.push(std::mem::take(&mut block));
+        }
+    }
+    if !block.is_empty() {
+        out.push(block);
+    }
+    out
+}
+
+/// Numbers equal values alike.
+#[derive(Default)]
+struct Ids(std::collections::HashMap<String, u32>);
+
+impl Ids {
+    fn id(&mut self, key: String) -> u32 {
+        let next = self.0.len() as u32;
+        *self.0.entry(key).or_insert(next)
+    }
+}
+
+/// Appends runs, joining a run to the one before when kind and author agree.
+struct Runs(Vec<Change>);
+
+impl Runs {
+    fn push(&mut self, kind: ChangeKind, (word, author): &Word) {
         // A block end belongs to the run before it.
         let author = if word == "\n" {
-            out.last().and_then(|c| c.author.clone())
+            self.0.last().and_then(|c| c.author.clone())
         } else {
             author.clone()
         };
-        match out.last_mut() {
+        match self.0.last_mut() {
             Some(last) if last.kind == kind && last.author == author => last.text.push_str(word),
-            _ => out.push(Change {
+            _ => self.0.push(Change {
                 kind,
                 text: word.clone(),
                 author,
             }),
         }
-    };
-    for op in capture_diff_slices(Algorithm::Myers, &old_ids, &new_ids) {
-        match op {
-            DiffOp::Equal { new_index, len, .. } => new[new_index..new_index + len]
-                .iter()
-                .for_each(|w| push(ChangeKind::Same, w)),
-            DiffOp::Delete {
-                old_index, old_len, ..
-            } => old[old_index..old_index + old_len]
-                .iter()
-                .for_each(|w| push(ChangeKind::Delete, w)),
-            DiffOp::Insert {
-                new_index, new_len, ..
-            } => new[new_index..new_index + new_len]
-                .iter()
-                .for_each(|w| push(ChangeKind::Insert, w)),
-            DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                old[old_index..old_index + old_len]
-                    .iter()
-                    .for_each(|w| push(ChangeKind::Delete, w));
-                new[new_index..new_index + new_len]
-                    .iter()
-                    .for_each(|w| push(ChangeKind::Insert, w));
+    }
+
+    fn all(&mut self, kind: ChangeKind, words: &[Word]) {
+        for word in words {
+            self.push(kind, word);
+        }
+    }
+
+    /// Two versions of one block, word by word.
+    fn words(&mut self, old: &[Word], new: &[Word]) {
+        let mut ids = Ids::default();
+        let a: Vec<u32> = old.iter().map(|(w, _)| ids.id(w.clone())).collect();
+        let b: Vec<u32> = new.iter().map(|(w, _)| ids.id(w.clone())).collect();
+        for op in capture_diff_slices(Algorithm::Myers, &a, &b) {
+            let (o, ol, n, nl) = span(op);
+            if matches!(op, DiffOp::Equal { .. }) {
+                self.all(ChangeKind::Same, &new[n..n + nl]);
+            } else {
+                self.all(ChangeKind::Delete, &old[o..o + ol]);
+                self.all(ChangeKind::Insert, &new[n..n + nl]);
             }
         }
     }
-    out
+}
+
+/// `(old_index, old_len, new_index, new_len)` of a diff op.
+fn span(op: DiffOp) -> (usize, usize, usize, usize) {
+    match op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => (old_index, len, new_index, len),
+        DiffOp::Delete {
+            old_index,
+            old_len,
+            new_index,
+        } => (old_index, old_len, new_index, 0),
+        DiffOp::Insert {
+            old_index,
+            new_index,
+            new_len,
+        } => (old_index, 0, new_index, new_len),
+        DiffOp::Replace {
+            old_index,
+            old_len,
+            new_index,
+            new_len,
+        } => (old_index, old_len, new_index, new_len),
+    }
+}
+
+/// Compares the body of `from` with the body of `to`: blocks first, so a
+/// block that stayed is never cut up to match another, then word by word
+/// within a block that changed.
+pub fn compare(from: &Document, to: &Document) -> Vec<Change> {
+    let old = blocks(words(from));
+    let new = blocks(words(to));
+    let mut ids = Ids::default();
+    let key = |b: &Vec<Word>| b.iter().map(|(w, _)| w.as_str()).collect::<String>();
+    let a: Vec<u32> = old.iter().map(|b| ids.id(key(b))).collect();
+    let c: Vec<u32> = new.iter().map(|b| ids.id(key(b))).collect();
+    let mut runs = Runs(Vec::new());
+    for op in capture_diff_slices(Algorithm::Myers, &a, &c) {
+        let (o, ol, n, nl) = span(op);
+        match op {
+            DiffOp::Equal { .. } => new[n..n + nl]
+                .iter()
+                .for_each(|b| runs.all(ChangeKind::Same, b)),
+            _ => {
+                // Blocks side by side are compared word by word; the rest
+                // were deleted or inserted whole.
+                for i in 0..ol.max(nl) {
+                    match (
+                        old.get(o + i).filter(|_| i < ol),
+                        new.get(n + i).filter(|_| i < nl),
+                    ) {
+                        (Some(x), Some(y)) => runs.words(x, y),
+                        (Some(x), None) => runs.all(ChangeKind::Delete, x),
+                        (None, Some(y)) => runs.all(ChangeKind::Insert, y),
+                        (None, None) => {}
+                    }
+                }
+            }
+        }
+    }
+    runs.0
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! # Layout
 //!
 //! - [`restore`]: `POST /docs/{id}/restore`, a past body as one new edit.
+//! - [`revert`]: one member's changes in a range undone, with a preview.
 //! - [`versions`]: named versions, listed, named and deleted.
 //! - [`diff`]: two revisions compared, coloured by author.
 //! - [`handin`]: hand-in deadlines, handing in early, and the task that
@@ -14,6 +15,7 @@
 pub mod diff;
 pub mod handin;
 pub mod restore;
+pub mod revert;
 pub mod versions;
 
 use axum::http::HeaderMap;
@@ -96,6 +98,7 @@ pub fn routes() -> axum::Router<AppState> {
     use axum::routing::{delete, get, post};
     axum::Router::new()
         .route("/docs/{id}/restore", post(restore::restore))
+        .route("/docs/{id}/revert", post(revert::revert))
         .route(
             "/docs/{id}/versions",
             get(versions::list).post(versions::create),
