@@ -8,7 +8,7 @@
  * see its history; a refusal is said once and never retried. Below, the
  * review panel: restore the revision shown, name versions and list them,
  * and the hand-in (history/review.ts); and two revisions compared
- * (history/compare.ts).
+ * (history/compare.ts); and one member's changes undone (history/revert.ts).
  */
 import { EXPORT_FORMATS } from '../api'
 import { h, pageRoot, replaceChildren } from '../dom'
@@ -16,6 +16,7 @@ import { createPlayer, type Player } from '../history/player'
 import { RevisionLog } from '../history/revisions'
 import { createReviewPanel } from '../history/review'
 import { createComparePanel } from '../history/compare'
+import { createRevertPanel } from '../history/revert'
 import {
   exportAddress, fetchAuthoredHtml, fetchDocInfo, fetchHistorySteps, refusal, type DocInfo, type HistoryItem, type HistoryStep
 } from '../insights/api'
@@ -125,9 +126,13 @@ export function renderHistory (id: string): void {
     fineLabel.hidden = true
     review.restoreBar.hidden = true
     review.element.hidden = true
+    revert.element.hidden = true
     return true
   }
 
+  const revert = createRevertPanel(id, (rev) => {
+    void poll().then(() => { if (player !== null) player.choose(rev) })
+  })
   const compare = createComparePanel(id, () => player?.revision ?? revisions, () => revisions)
   const review = createReviewPanel(id, {
     compareWithNow: (rev) => compare.compare(rev, revisions),
@@ -198,6 +203,7 @@ export function renderHistory (id: string): void {
       document.title = `History: ${name} · Quire`
       insightsLink.hidden = !mayInspect(info)
       void review.refresh(info)
+      void revert.refresh(info).catch(() => {})
       revisions = info.revisions
       // Asked again until the stored history has caught up with the document.
       if (!fine.checked && stepsFor !== revisions) {
@@ -249,6 +255,7 @@ export function renderHistory (id: string): void {
       h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, fineLabel, change, exports, review.restoreBar, message),
       review.element,
       compare.element,
+      revert.element,
       h('section', { class: 'card doc-card', 'aria-label': 'The document at this revision' }, frame.element)))
   void poll()
 }
