@@ -57,9 +57,11 @@ pub fn reverted_body<'a>(
         apply(state, None)?;
     }
     let mut undo: UndoManager = UndoManager::with_options(UndoOptions {
-        // One stack item for everything undone.
+        // One stack item for everything undone, on a clock that stands
+        // still: crdt-core reads no clock.
         capture_timeout_millis: u64::MAX,
         tracked_origins: [Origin::from(REVERTED)].into_iter().collect(),
+        timestamp: std::sync::Arc::new(|| 0),
         ..UndoOptions::default()
     });
     undo.expand_scope(&doc, &content);
