@@ -31,6 +31,7 @@
 //!   from that tree.
 //! - [`import`]: Markdown, plain text and HTML into that tree, and the tree
 //!   written into a document as an ordinary update.
+//! - [`review`]: the edit that rewrites the body into another (restore).
 //! - [`templates`]: structured starting documents.
 //! - [`error`]: the crate's error type.
 //!
@@ -52,6 +53,7 @@ pub mod model;
 pub mod nesting;
 pub mod presence;
 pub mod protocol;
+pub mod review;
 pub mod schema;
 pub mod session;
 pub mod sessions;

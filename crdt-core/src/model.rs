@@ -135,7 +135,7 @@ fn read_child<T: ReadTxn>(child: XmlOut, txn: &T, out: &mut Vec<Node>) {
     }
 }
 
-fn read_element<T: ReadTxn>(element: &XmlElementRef, txn: &T) -> Node {
+pub(crate) fn read_element<T: ReadTxn>(element: &XmlElementRef, txn: &T) -> Node {
     let mut node = Node::new(element.tag(), Vec::new());
     for (key, value) in element.attributes(txn) {
         node.attrs.insert(key.to_owned(), out_to_json(&value, txn));
@@ -146,7 +146,7 @@ fn read_element<T: ReadTxn>(element: &XmlElementRef, txn: &T) -> Node {
     node
 }
 
-fn read_text<T: ReadTxn>(text: &XmlTextRef, txn: &T, out: &mut Vec<Node>) {
+pub(crate) fn read_text<T: ReadTxn>(text: &XmlTextRef, txn: &T, out: &mut Vec<Node>) {
     for chunk in text.diff(txn, |_: YChange| ()) {
         let Out::Any(yrs::Any::String(s)) = &chunk.insert else {
             continue;

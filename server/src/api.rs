@@ -181,6 +181,8 @@ pub async fn delete_doc(
 pub struct ExportQuery {
     /// A revision to export instead of the current state.
     rev: Option<u64>,
+    /// A named version to export instead of the current state.
+    version: Option<u64>,
     /// `1` colours an HTML export by author and adds a legend.
     authorship: Option<u8>,
     /// A member token or the admin token.
@@ -202,8 +204,12 @@ pub async fn export_doc(
     let format: ExportFormat = format
         .parse()
         .map_err(|e: crdt_core::export::UnknownFormat| ApiError::bad_request(e.to_string()))?;
-    let exported =
-        service::export(&app, &id, format, query.rev, query.authorship == Some(1)).await?;
+    let rev = match (query.rev, query.version) {
+        (rev, None) => rev,
+        (None, Some(v)) => Some(crate::review::versions::rev_of(&app, &id, v).await?),
+        (Some(_), Some(_)) => return Err(ApiError::bad_request("give rev or version, not both")),
+    };
+    let exported = service::export(&app, &id, format, rev, query.authorship == Some(1)).await?;
     let mut response = (
         [
             (header::CONTENT_TYPE, format.content_type().to_owned()),

@@ -46,7 +46,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/groups/{g}/members/{m}", delete(groups::remove_member))
         .route("/groups/{g}/docs", get(groups::group_docs))
-        .route("/openapi.json", get(openapi::serve));
+        .route("/openapi.json", get(openapi::serve))
+        .merge(crate::review::routes());
     Router::new()
         .nest("/api/v1", api)
         .route("/ws/{doc}", get(ws::upgrade))
@@ -76,6 +77,7 @@ pub async fn run(
     let tracker = TaskTracker::new();
     let state = AppState::new(config, store, shutdown.clone(), tracker.clone()).await?;
     let metrics = state.metrics.clone();
+    crate::review::handin::spawn_deadlines(state.clone(), &tracker);
     let limits = crate::listen::Limits {
         max_connections: state.config.max_connections,
         header_timeout: Duration::from_secs(state.config.header_timeout_secs.max(1)),

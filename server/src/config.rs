@@ -4,11 +4,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{Args, Parser};
 
-use crate::store::Durability;
+use crate::store::{Durability, PostgresStore, SledStore, Store};
 
 /// Every server setting.
 #[derive(Debug, Clone, Args)]
@@ -273,6 +275,20 @@ pub struct Config {
 }
 
 impl Config {
+    /// Opens the store this configuration names: PostgreSQL when
+    /// `--database-url` is given, else the sled database in `--data-dir`.
+    pub async fn open_store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        if let Some(url) = &self.database_url {
+            let store = PostgresStore::connect(url)
+                .await
+                .context("opening the PostgreSQL database (--database-url)")?;
+            return Ok(Arc::new(store));
+        }
+        let store = SledStore::open(&self.data_dir, self.durability, self.flush_interval())
+            .with_context(|| format!("opening the data directory {}", self.data_dir.display()))?;
+        Ok(Arc::new(store))
+    }
+
     /// The background flush interval.
     pub fn flush_interval(&self) -> Duration {
         Duration::from_millis(self.flush_interval_ms)

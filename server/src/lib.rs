@@ -21,6 +21,7 @@
 //! - [`session`]: a browser's token in an HttpOnly cookie.
 //! - [`guard`]: origin checks and the size, time and memory of request bodies.
 //! - [`groups`]: groups and members, the integration API.
+//! - [`review`]: restore, named versions and hand-in deadlines.
 //! - [`web`]: the embedded web client.
 //! - [`metrics`], [`error`], [`ids`]: Prometheus metrics, HTTP errors, document ids.
 
@@ -46,6 +47,7 @@ mod metrics;
 pub mod migrate;
 pub mod openapi;
 mod rate;
+mod review;
 mod service;
 mod session;
 mod state;

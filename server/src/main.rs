@@ -34,7 +34,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: quire_server::Config) -> anyhow::Result<()> {
-    let store = quire_server::store::open(&config).await?;
+    let store = config.open_store().await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;

@@ -45,7 +45,7 @@ pub const ROUTES: &[Route] = &[
     (
         "get",
         "/docs/{id}/export/{format}",
-        "Export as md, html, txt, json, docx or pdf; ?rev=N, ?authorship=1",
+        "Export as md, html, txt, json, docx or pdf; ?rev=N or ?version=V, ?authorship=1",
         Caller::Open,
     ),
     (
@@ -64,6 +64,60 @@ pub const ROUTES: &[Route] = &[
         "get",
         "/docs/{id}/history",
         "Revisions, paged (?from=, ?limit=)",
+        Caller::Open,
+    ),
+    (
+        "post",
+        "/docs/{id}/restore",
+        "Restore {rev} or {version}: the body becomes that one's, as one new edit by the caller",
+        Caller::Open,
+    ),
+    (
+        "post",
+        "/docs/{id}/revert",
+        "Undo one member's changes {author, from_rev?, to_rev?, dry_run?} -> {removed_chars, restored_chars, preview} (teacher; anyone on an open document)",
+        Caller::Teacher,
+    ),
+    (
+        "get",
+        "/docs/{id}/versions",
+        "Named versions {version, name, rev, created, author, name_of_author, handin} and the hand-in deadline",
+        Caller::Open,
+    ),
+    (
+        "post",
+        "/docs/{id}/versions",
+        "Name a version {name, rev?} -> 201 the version",
+        Caller::Open,
+    ),
+    (
+        "delete",
+        "/docs/{id}/versions/{v}",
+        "Delete a version (a hand-in: teacher of the group, or admin)",
+        Caller::Open,
+    ),
+    (
+        "get",
+        "/docs/{id}/diff",
+        "Compare revisions ?from=REV&to=REV (or from_version=V, to_version=V): runs {kind: same|insert|delete, text, author, name, color} and per-author totals",
+        Caller::Open,
+    ),
+    (
+        "get",
+        "/docs/{id}/handin",
+        "The hand-in deadline, if any",
+        Caller::Open,
+    ),
+    (
+        "put",
+        "/docs/{id}/handin",
+        "Set the hand-in deadline {due} (RFC 3339); a version is recorded at it",
+        Caller::Teacher,
+    ),
+    (
+        "post",
+        "/docs/{id}/handin",
+        "Hand in now: a version by the caller that only a teacher may delete",
         Caller::Open,
     ),
     (

@@ -28,7 +28,7 @@ pub fn now_ms() -> u64 {
 }
 
 /// A random Yjs client id for an edit the server makes.
-fn server_client_id() -> u64 {
+pub(crate) fn server_client_id() -> u64 {
     rand::rng().random_range(1..(1u64 << 53))
 }
 
@@ -311,7 +311,7 @@ pub async fn import(
 
 /// The answer to an edit the document did not make: a limit is the
 /// caller's to know (nothing changed), anything else the server's failure.
-fn edit_refused(e: EditError) -> ApiError {
+pub(crate) fn edit_refused(e: EditError) -> ApiError {
     match e {
         EditError::Limit(limit @ Limit::DocBytes) => {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", limit.reason())

@@ -14,7 +14,7 @@ mod html;
 pub(crate) mod markdown;
 mod normalize;
 mod text;
-mod write;
+pub(crate) mod write;
 
 pub use html::html;
 pub use markdown::markdown;

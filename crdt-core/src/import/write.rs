@@ -94,7 +94,7 @@ pub fn set_meta(
     Ok(txn.encode_update_v1())
 }
 
-fn scratch_copy(document: &Document, client_id: u64) -> Result<Doc> {
+pub(crate) fn scratch_copy(document: &Document, client_id: u64) -> Result<Doc> {
     if client_id == 0 || client_id > MAX_CLIENT_ID {
         return Err(Error::RefusedUpdate(format!(
             "client id {client_id} is out of range"
@@ -121,7 +121,7 @@ fn scratch_copy(document: &Document, client_id: u64) -> Result<Doc> {
 }
 
 /// The shared type of a child node.
-fn branch_of(node: &XmlOut) -> &Branch {
+pub(crate) fn branch_of(node: &XmlOut) -> &Branch {
     match node {
         XmlOut::Element(e) => e.as_ref(),
         XmlOut::Fragment(f) => f.as_ref(),
@@ -133,7 +133,7 @@ fn branch_of(node: &XmlOut) -> &Branch {
 /// each right after the one before, so that no insert walks the children:
 /// a body is written in time linear in its size. Runs of text become one
 /// XmlText written as one delta, as y-prosemirror writes them.
-fn write_children<P: XmlFragment>(
+pub(crate) fn write_children<P: XmlFragment>(
     parent: &P,
     txn: &mut TransactionMut,
     after: Option<&Branch>,
@@ -179,7 +179,7 @@ fn write_children<P: XmlFragment>(
     }
 }
 
-fn marks(node: &Node) -> Attrs {
+pub(crate) fn marks(node: &Node) -> Attrs {
     node.marks
         .iter()
         .flatten()

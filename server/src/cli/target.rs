@@ -1,7 +1,6 @@
 //! Where `quire export` and `quire import` find the documents: a data
 //! directory, opened in process, or a running server.
 
-
 use anyhow::anyhow;
 use crdt_core::export::ExportFormat;
 use crdt_core::import::{ImportFormat, WriteMode};
@@ -43,7 +42,7 @@ impl Target {
     }
 
     pub(super) async fn local(config: &Config) -> anyhow::Result<Self> {
-        let store = crate::store::open(config).await?;
+        let store = config.open_store().await?;
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         let app = AppState::new(config.clone(), store, shutdown.clone(), tracker.clone()).await?;

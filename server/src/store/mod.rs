@@ -9,7 +9,6 @@
 
 mod codec;
 mod memory;
-mod open;
 mod postgres;
 pub mod retention;
 mod sled_store;
@@ -23,7 +22,6 @@ use serde::{Deserialize, Serialize};
 
 pub use codec::{entry_bytes, stored_len};
 pub use memory::MemoryStore;
-pub use open::open;
 pub use postgres::PostgresStore;
 pub use sled_store::{Durability, SledStore};
 

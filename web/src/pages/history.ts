@@ -5,7 +5,10 @@
  * it was at the chosen step (coloured by author), what that step changed, and
  * exports of that revision. The address keeps the revision as `?rev=N`; new
  * revisions are picked up while open. Anyone who may read the document may
- * see its history; a refusal is said once and never retried.
+ * see its history; a refusal is said once and never retried. Below, the
+ * review panel: restore the revision shown, name versions and list them,
+ * and the hand-in (history/review.ts); and two revisions compared
+ * (history/compare.ts); and one member's changes undone (history/revert.ts).
  */
 import {
   EXPORT_FORMATS, exportAddress, fetchAuthoredHtml, fetchDocInfo, fetchHistorySteps, refusal, type DocInfo, type HistoryItem, type HistoryStep
@@ -13,6 +16,9 @@ import {
 import { h, pageRoot, replaceChildren } from '../dom'
 import { createPlayer, type Player } from '../history/player'
 import { RevisionLog } from '../history/revisions'
+import { createReviewPanel } from '../history/review'
+import { createComparePanel } from '../history/compare'
+import { createRevertPanel } from '../history/revert'
 import { formatCount, formatTime, swatch, timeElement } from '../insights/format'
 import { authoredFrame } from '../panels/authored-frame'
 import { docPath } from './home'
@@ -119,8 +125,30 @@ export function renderHistory (id: string): void {
     replaceChildren(change)
     replaceChildren(exports)
     fineLabel.hidden = true
+    review.restoreBar.hidden = true
+    review.element.hidden = true
+    revert.element.hidden = true
     return true
   }
+
+  const revert = createRevertPanel(id, (rev) => {
+    void poll().then(() => { if (player !== null) player.choose(rev) })
+  })
+  const compare = createComparePanel(id, () => player?.revision ?? revisions, () => revisions)
+  const review = createReviewPanel(id, {
+    compareWithNow: (rev) => compare.compare(rev, revisions),
+    shown: () => player?.revision ?? 0,
+    view: (rev) => {
+      if (player === null) return
+      // A version's revision may end no session: step revision by revision.
+      fine.checked = true
+      player.setStops(stops(), revisions)
+      player.choose(rev)
+    },
+    changed: (rev) => {
+      void poll().then(() => { if (player !== null) player.choose(rev) })
+    }
+  })
 
   const stops = (): number[] => fine.checked
     ? Array.from({ length: revisions }, (_, i) => i + 1)
@@ -178,6 +206,8 @@ export function renderHistory (id: string): void {
       title.textContent = name
       document.title = `History: ${name} · Quire`
       insightsLink.hidden = !mayInspect(info)
+      void review.refresh(info)
+      void revert.refresh(info).catch(() => {})
       revisions = info.revisions
       // Asked again until the stored history has caught up with the document.
       if (!fine.checked && stepsFor !== revisions) {
@@ -226,7 +256,10 @@ export function renderHistory (id: string): void {
         h('a', { href: docPath(id) }, 'Open document'),
         insightsLink)),
     h('main', { class: 'history' },
-      h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, fineLabel, change, exports, message),
+      h('section', { class: 'card', 'aria-label': 'Revisions' }, controls, fineLabel, change, exports, review.restoreBar, message),
+      review.element,
+      compare.element,
+      revert.element,
       h('section', { class: 'card doc-card', 'aria-label': 'The document at this revision' }, frame.element)))
   void poll()
 }
