@@ -67,6 +67,7 @@ use crdt_core::authorship::Stats;
 use crdt_core::update::BatchClocks;
 use crdt_core::{Document, IncomingUpdate, Room, Session};
 
+pub use conns::Joining;
 pub use record::{Checkpoint, CheckpointInfo, DocMeta, LogEntry};
 pub use storage::{DiskUse, Loaded};
 pub use types::{Action, EditError, Limit, Metric, Snapshot, close};

@@ -1,7 +1,5 @@
 //! What the API and the CLI both do to documents, independent of HTTP.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use axum::http::StatusCode;
 use crdt_core::document::SYSTEM_AUTHOR;
 use crdt_core::export::{self, ExportFormat};
@@ -18,12 +16,7 @@ use crate::ids::{new_doc_id, valid_doc_id};
 use crate::store::DocMeta;
 use crate::{history, insights};
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+pub use crate::clock::now_ms;
 
 /// A random Yjs client id for an edit the server makes.
 fn server_client_id() -> u64 {

@@ -2,7 +2,8 @@
 //!
 //! Each loaded document is owned by one task (its actor). Connections and API
 //! calls talk to it through channels; only the actor touches the document, so
-//! no lock guards document state.
+//! no lock guards document state. What the actor decides is the engine's
+//! (the `quire-engine` crate); the actor carries out its I/O.
 
 mod actor;
 mod outbox;
@@ -14,6 +15,7 @@ use tokio::sync::oneshot;
 
 pub(crate) use actor::Context;
 pub use outbox::{Inbox, Outbox, outbox};
+pub use quire_engine::{EditError, Limit, Snapshot, close};
 pub use registry::{DocHandle, Registry};
 
 /// What a connection's writer receives from its document.
@@ -23,26 +25,6 @@ pub enum Outbound {
     Frame(Bytes),
     /// Close the websocket with this code and reason.
     Close(u16, String),
-}
-
-/// Close codes the server uses.
-pub mod close {
-    /// The endpoint is going away (shutdown).
-    pub const GOING_AWAY: u16 = 1001;
-    /// A message broke the protocol.
-    pub const PROTOCOL: u16 = 1002;
-    /// A message of a type that is not accepted (text frames).
-    pub const UNSUPPORTED: u16 = 1003;
-    /// A text frame that is not UTF-8.
-    pub const INVALID_DATA: u16 = 1007;
-    /// The policy refused the connection (impersonation, permissions).
-    pub const POLICY: u16 = 1008;
-    /// A message too large.
-    pub const TOO_BIG: u16 = 1009;
-    /// The server failed.
-    pub const INTERNAL: u16 = 1011;
-    /// Try again later: the client fell behind and must resync on reconnect.
-    pub const TRY_AGAIN: u16 = 1013;
 }
 
 /// A connection joining a document.
@@ -64,66 +46,6 @@ pub struct Join {
     pub tx: Outbox,
     /// Cancelled when the document drops the connection.
     pub dropped: tokio_util::sync::CancellationToken,
-}
-
-/// The state of a document, read for export or inspection.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    /// The whole state as one v1 update.
-    pub state: Vec<u8>,
-    /// The newest revision (log entries so far).
-    pub revision: u64,
-    /// Connections open on it.
-    pub connections: usize,
-    /// Every author bound to a client id, i.e. everyone who wrote.
-    pub authors: Vec<String>,
-    /// Which author owns each Yjs client id.
-    pub bindings: crdt_core::ClientBindings,
-    /// Authors with an open connection.
-    pub online: std::collections::BTreeSet<String>,
-    /// Per-author statistics of the whole history.
-    pub stats: crdt_core::authorship::Stats,
-}
-
-/// A limit that refuses an update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    /// `--max-doc-bytes`: the stored state and the log since the last
-    /// checkpoint.
-    DocBytes,
-    /// `--max-doc-disk-bytes`: everything the document stores, its history
-    /// included.
-    DiskBytes,
-}
-
-impl Limit {
-    /// The reason given with the refusal.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Limit::DocBytes => "document size limit reached",
-            Limit::DiskBytes => {
-                "document storage limit reached: its history fills the space allowed"
-            }
-        }
-    }
-}
-
-/// Why a server-side edit was not made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EditError {
-    /// A limit refused it; nothing changed.
-    Limit(Limit),
-    /// It did not apply, or could not be stored yet.
-    Failed(String),
-}
-
-impl std::fmt::Display for EditError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EditError::Limit(limit) => f.write_str(limit.reason()),
-            EditError::Failed(reason) => f.write_str(reason),
-        }
-    }
 }
 
 /// Control messages, sent under the registry lock (see [`Registry`]).

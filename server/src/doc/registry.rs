@@ -9,6 +9,7 @@ use crdt_core::AuthorId;
 use tokio::sync::{mpsc, oneshot};
 
 use super::actor::{Actor, Context};
+use crate::clock::Clock;
 use super::{Control, EditError, FromConn, Join, Snapshot};
 
 /// Frames queued to one document before readers wait (backpressure).
@@ -39,6 +40,7 @@ pub(crate) type DocMap = Arc<Mutex<HashMap<String, Entry>>>;
 pub struct Registry {
     docs: DocMap,
     context: Arc<Context>,
+    clock: Arc<dyn Clock>,
     generations: Arc<AtomicU64>,
     epoch: Instant,
 }
@@ -77,9 +79,16 @@ impl Registry {
         Self {
             docs: Arc::default(),
             context: Arc::new(context),
+            clock: crate::clock::system(),
             generations: Arc::default(),
             epoch: Instant::now(),
         }
+    }
+
+    /// The registry with `clock` for the documents it loads from now on.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn now(&self) -> u64 {
@@ -117,6 +126,7 @@ impl Registry {
             doc.to_owned(),
             generation,
             self.context.clone(),
+            self.clock.clone(),
             self.docs.clone(),
             control_rx,
             frames_rx,
