@@ -18,7 +18,7 @@ mod update;
 
 pub use codec::codec;
 pub use import::import;
-pub use session::{Step, decode_script, encode_script, options, session};
+pub use session::{Step, decode_script, document_only, encode_script, options, session};
 pub use update::{base_document, base_update, update};
 
 /// Client ids are 53-bit integers in Yjs; crdt-core refuses larger ones.
