@@ -8,6 +8,8 @@
 mod actor;
 mod outbox;
 mod registry;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 use crdt_core::AuthorId;
