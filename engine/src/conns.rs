@@ -97,8 +97,7 @@ impl Engine {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        match frame.and_then(|frame| self.room.receive_frame(&mut c.session, frame, now.millis()))
-        {
+        match frame.and_then(|frame| self.room.receive_frame(&mut c.session, frame, now.millis())) {
             Ok(Outcome::Nothing) => {}
             Ok(Outcome::Reply(reply)) => self.send_to(conn, reply),
             Ok(Outcome::Presence { dropped }) => {

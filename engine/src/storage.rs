@@ -479,7 +479,8 @@ impl Engine {
     /// retries writes. Then ask [`Engine::idle_expired`].
     pub fn tick(&mut self, now: Now) {
         self.presence_changed |= self.room.expire(now.millis());
-        self.chat_budgets.retain(|_, budget| !budget.is_full(now.at));
+        self.chat_budgets
+            .retain(|_, budget| !budget.is_full(now.at));
         if mem::take(&mut self.names_changed) && self.meta_stored && !self.discarded {
             self.store_meta();
         }

@@ -108,7 +108,11 @@ fn a_failed_sync_writes_again_after_the_pause_and_acks_then() {
     actions(&mut engine);
     engine.synced(Err("I/O error".into()), at(5));
     assert!(saved(&actions(&mut engine)).is_empty());
-    assert_eq!(engine.unsaved_len(), 1, "the entry waits to be written again");
+    assert_eq!(
+        engine.unsaved_len(),
+        1,
+        "the entry waits to be written again"
+    );
     engine.start_sync(false, at(5));
     assert!(actions(&mut engine).is_empty(), "no write during the pause");
     let after = at(5 + RETRY_AFTER.as_millis() as u64);
@@ -162,12 +166,21 @@ fn an_update_past_the_size_limit_closes_its_connection_and_changes_nothing() {
     engine.greet(&joining);
     engine.join(joining);
     actions(&mut engine);
-    send(&mut engine, 1, &typed(11, "far too long for the limit"), at(0));
+    send(
+        &mut engine,
+        1,
+        &typed(11, "far too long for the limit"),
+        at(0),
+    );
     engine.commit(at(0));
     let done = actions(&mut engine);
     assert!(done.iter().any(|a| matches!(
         a,
-        Action::Close { conn: 1, code: close::TOO_BIG, .. }
+        Action::Close {
+            conn: 1,
+            code: close::TOO_BIG,
+            ..
+        }
     )));
     assert_eq!(engine.revision(), 0);
     assert_eq!(engine.connections(), 0);
@@ -183,7 +196,11 @@ fn a_full_queue_closes_the_connection_as_too_slow() {
     let closed = actions(&mut engine);
     assert!(closed.iter().any(|a| matches!(
         a,
-        Action::Close { conn: 2, code: close::TRY_AGAIN, .. }
+        Action::Close {
+            conn: 2,
+            code: close::TRY_AGAIN,
+            ..
+        }
     )));
     assert_eq!(engine.connections(), 1);
 }

@@ -14,7 +14,11 @@ pub enum Action {
     /// (failures as for [`Action::Send`]).
     Broadcast { frame: Bytes, except: Option<u64> },
     /// Close a connection (it has already left the document).
-    Close { conn: u64, code: u16, reason: String },
+    Close {
+        conn: u64,
+        code: u16,
+        reason: String,
+    },
     /// Write these entries (consecutive seqs) without waiting for the disk;
     /// report with [`crate::Engine::written`].
     Write(Vec<LogEntry>),

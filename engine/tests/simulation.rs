@@ -71,8 +71,9 @@ fn seeded_schedules_keep_every_promise() {
         eprintln!("{:?}", run_reporting(seed));
         return;
     }
-    let schedules: u64 = std::env::var("QUIRE_SIM_SCHEDULES")
-        .map_or(10_000, |n| n.parse().expect("QUIRE_SIM_SCHEDULES is a number"));
+    let schedules: u64 = std::env::var("QUIRE_SIM_SCHEDULES").map_or(10_000, |n| {
+        n.parse().expect("QUIRE_SIM_SCHEDULES is a number")
+    });
     let mut total = world::Counts::default();
     for seed in 0..schedules {
         let counts = run_reporting(seed);

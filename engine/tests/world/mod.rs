@@ -22,14 +22,13 @@ use crdt_core::protocol::{self, Inbound};
 use crdt_core::session::Frame;
 use crdt_core::{DecodedUpdate, Document};
 use quire_engine::{
-    Action, CheckpointInfo, Config, DocMeta, DiskUse, Engine, Joining, Loaded, LogEntry, Now,
+    Action, CheckpointInfo, Config, DiskUse, DocMeta, Engine, Joining, Loaded, LogEntry, Now,
 };
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{
-    WriteTxn,
-    ClientID, Doc, GetString, Options, ReadTxn, StateVector, Transact, Update, XmlElementPrelim,
-    XmlFragment, XmlTextPrelim,
+    ClientID, Doc, GetString, Options, ReadTxn, StateVector, Transact, Update, WriteTxn,
+    XmlElementPrelim, XmlFragment, XmlTextPrelim,
 };
 
 /// One step of a schedule.
@@ -286,8 +285,16 @@ impl World {
     fn saved(&mut self, c: usize, n: u64) {
         self.stats.saved += 1;
         let client = &mut self.clients[c];
-        assert!(n >= client.saved, "Saved went back from {} to {n}", client.saved);
-        assert!(n as usize <= client.sent.len(), "Saved {n} of {} sent", client.sent.len());
+        assert!(
+            n >= client.saved,
+            "Saved went back from {} to {n}",
+            client.saved
+        );
+        assert!(
+            n as usize <= client.sent.len(),
+            "Saved {n} of {} sent",
+            client.sent.len()
+        );
         for update in &client.sent[client.saved as usize..n as usize] {
             if is_empty(update) {
                 continue;
@@ -348,7 +355,9 @@ impl World {
                 );
                 self.engine.checkpoint_written(Ok(()));
             }
-            Action::ListCheckpoints => self.engine.checkpoints_listed(Ok(Vec::<CheckpointInfo>::new())),
+            Action::ListCheckpoints => self
+                .engine
+                .checkpoints_listed(Ok(Vec::<CheckpointInfo>::new())),
             Action::RemoveCheckpoints(_) => self.engine.checkpoints_removed(Ok(())),
             Action::Rebuild => {
                 self.store.stalled = false;
@@ -383,14 +392,22 @@ impl World {
         if ok {
             let mut seq = self.store.written.keys().last().copied().unwrap_or(0);
             for entry in entries {
-                assert!(entry.seq <= seq + 1, "a gap in the log before {}", entry.seq);
+                assert!(
+                    entry.seq <= seq + 1,
+                    "a gap in the log before {}",
+                    entry.seq
+                );
                 seq = seq.max(entry.seq);
                 self.store.written.insert(entry.seq, entry);
             }
         } else {
             self.stats.failures += 1;
         }
-        let result = if ok { Ok(()) } else { Err("disk full".to_owned()) };
+        let result = if ok {
+            Ok(())
+        } else {
+            Err("disk full".to_owned())
+        };
         let now = self.now();
         self.engine.written(result, now);
         self.drain();
@@ -411,7 +428,11 @@ impl World {
         } else {
             self.stats.failures += 1;
         }
-        let result = if ok { Ok(()) } else { Err("I/O error".to_owned()) };
+        let result = if ok {
+            Ok(())
+        } else {
+            Err("I/O error".to_owned())
+        };
         let now = self.now();
         self.engine.synced(result, now);
         self.drain();
@@ -420,7 +441,11 @@ impl World {
     /// The document as the server loads it, from what was written (or, after
     /// a crash, what survived).
     fn load(&self, after_crash: bool) -> Loaded {
-        let log = if after_crash { &self.store.durable } else { &self.store.written };
+        let log = if after_crash {
+            &self.store.durable
+        } else {
+            &self.store.written
+        };
         let mut document = Document::new();
         let mut stats = Stats::default();
         let mut next_seq = 1;
@@ -470,7 +495,8 @@ impl World {
     }
 
     fn unload(&mut self) {
-        if !self.engine.can_unload() || self.store.writing.is_some() || self.store.syncing.is_some() {
+        if !self.engine.can_unload() || self.store.writing.is_some() || self.store.syncing.is_some()
+        {
             return;
         }
         self.engine.checkpoint();
@@ -503,7 +529,10 @@ impl World {
                 || self.store.writing.is_some()
                 || self.store.syncing.is_some()
                 || self.engine.relay_at().is_some()
-                || self.clients.iter().any(|c| c.conn.is_some() && !c.outbox.is_empty());
+                || self
+                    .clients
+                    .iter()
+                    .any(|c| c.conn.is_some() && !c.outbox.is_empty());
             if !busy {
                 break;
             }
@@ -540,7 +569,8 @@ fn is_empty(update: &Bytes) -> bool {
 }
 
 fn covers(have: &StateVector, need: &StateVector) -> bool {
-    need.iter().all(|(client, clock)| have.get(client) >= *clock)
+    need.iter()
+        .all(|(client, clock)| have.get(client) >= *clock)
 }
 
 fn body(doc: &Doc) -> String {

@@ -298,7 +298,12 @@ impl Server {
         let (author, read_only) = (peer.author.clone(), peer.read_only);
         let conn = self.connect(author, read_only, true);
         let peer = &mut self.peers[index];
-        (peer.conn, peer.updates_sent, peer.saved, peer.told_read_only) = (conn, 0, 0, false);
+        (
+            peer.conn,
+            peer.updates_sent,
+            peer.saved,
+            peer.told_read_only,
+        ) = (conn, 0, 0, false);
     }
 
     fn receive(&mut self, index: usize, frame: &[u8]) {
@@ -316,7 +321,11 @@ impl Server {
         self.rebuilt = false;
         let closed = self.drain();
         if self.engine.revision() == revision && !self.rebuilt {
-            assert_eq!(State::of(self.engine.document()), before, "a refusal changed the document");
+            assert_eq!(
+                State::of(self.engine.document()),
+                before,
+                "a refusal changed the document"
+            );
         }
         if closed.contains(&conn) {
             self.reconnect(index);
@@ -344,14 +353,22 @@ impl Server {
                 }
                 Action::Write(entries) => {
                     let next = self.log.last().map_or(1, |e| e.seq + 1);
-                    assert_eq!(entries.first().map(|e| e.seq), Some(next), "a gap in the log");
+                    assert_eq!(
+                        entries.first().map(|e| e.seq),
+                        Some(next),
+                        "a gap in the log"
+                    );
                     self.log.extend(entries);
                     self.engine.written(Ok(()), self.at());
                 }
                 Action::Sync => self.engine.synced(Ok(()), self.at()),
                 Action::PutMeta(_) => self.engine.meta_stored(Ok(())),
                 Action::Checkpoint(checkpoint) => {
-                    assert_eq!(checkpoint.seq, self.log.len() as u64, "a checkpoint of the log");
+                    assert_eq!(
+                        checkpoint.seq,
+                        self.log.len() as u64,
+                        "a checkpoint of the log"
+                    );
                     self.engine.checkpoint_written(Ok(()));
                 }
                 Action::ListCheckpoints => self.engine.checkpoints_listed(Ok(Vec::new())),
@@ -377,7 +394,11 @@ impl Server {
         if let Some(n) = protocol::decode_saved(frame) {
             let peer = self.peers.iter_mut().find(|p| p.conn == conn);
             let peer = peer.expect("Saved only to a writer");
-            assert!(n <= peer.updates_sent, "Saved {n} of {} updates", peer.updates_sent);
+            assert!(
+                n <= peer.updates_sent,
+                "Saved {n} of {} updates",
+                peer.updates_sent
+            );
             assert!(n >= peer.saved, "Saved went back");
             peer.saved = n;
             return;

@@ -306,7 +306,11 @@ impl Actor {
 
     /// A server-side edit, stored before the reply. An edit past a limit
     /// is refused and changes nothing.
-    async fn edit(&mut self, author: crdt_core::AuthorId, update: Vec<u8>) -> Result<u64, EditError> {
+    async fn edit(
+        &mut self,
+        author: crdt_core::AuthorId,
+        update: Vec<u8>,
+    ) -> Result<u64, EditError> {
         self.commit().await;
         let made = self.engine.edit(&author, update, self.now());
         self.drain().await;
@@ -333,7 +337,8 @@ impl Actor {
         if let Some(sync) = self.sync.as_mut() {
             let result = sync.await;
             self.sync = None;
-            self.engine.synced(result.map_err(|e| e.to_string()), self.now());
+            self.engine
+                .synced(result.map_err(|e| e.to_string()), self.now());
         }
     }
 

@@ -9,8 +9,8 @@ use crdt_core::AuthorId;
 use tokio::sync::{mpsc, oneshot};
 
 use super::actor::{Actor, Context};
-use crate::clock::Clock;
 use super::{Control, EditError, FromConn, Join, Snapshot};
+use crate::clock::Clock;
 
 /// Frames queued to one document before readers wait (backpressure).
 const FRAME_QUEUE: usize = 1024;

@@ -45,7 +45,8 @@ async fn entries_and_metadata_are_stamped_by_the_registrys_clock() {
     let update = {
         let doc = Doc::new();
         let mut txn = doc.transact_mut();
-        txn.get_or_insert_map("meta").insert(&mut txn, "title", "Stamped");
+        txn.get_or_insert_map("meta")
+            .insert(&mut txn, "title", "Stamped");
         txn.encode_update_v1()
     };
     let revision = registry

@@ -4,8 +4,8 @@ use bytes::Bytes;
 use crdt_core::ClientBindings;
 use crdt_core::authorship::{Applied, Stats};
 
-pub use quire_engine::record::{entry_bytes, stored_len};
 use quire_engine::record::ENTRY_HEADER as HEADER;
+pub use quire_engine::record::{entry_bytes, stored_len};
 
 use super::{Checkpoint, CheckpointInfo, LogEntry, StoreError};
 

@@ -12,9 +12,9 @@ mod watermarks;
 use async_trait::async_trait;
 
 pub use codec::{entry_bytes, stored_len};
+pub use memory::MemoryStore;
 pub use quire_engine::record::{Checkpoint, CheckpointInfo, DocMeta, LogEntry};
 pub use quire_engine::retention;
-pub use memory::MemoryStore;
 pub use sled_store::{Durability, SledStore};
 
 /// Why the store failed.

@@ -125,4 +125,3 @@ impl Actor {
         self.engine.send_failed(conn, full, now);
     }
 }
-
