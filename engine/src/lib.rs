@@ -48,13 +48,16 @@
 //!   server-side edits.
 //! - `conns`: joining, frames in, frames out, relay spacing and merging,
 //!   presence.
-//! - `storage`: group commit (write, sync, acks), retries, limits,
-//!   checkpoints, rebuilding.
+//! - `storage`: group commit (write, sync, acks), retries, limits.
+//! - `checkpoint`: when a checkpoint is due, writing it, thinning old ones.
+//! - `lifecycle`: ticks, idleness, rebuilding, deletion.
 //! - `types`: what callers exchange with the engine ([`Action`],
 //!   [`Snapshot`], [`Limit`], [`EditError`], [`close`] codes).
 
 mod apply;
+mod checkpoint;
 mod conns;
+mod lifecycle;
 pub mod record;
 pub mod retention;
 mod storage;
@@ -146,7 +149,7 @@ pub struct Engine {
     /// Saved acknowledgements owed once what is unsaved is durable.
     owed_acks: HashMap<u64, u64>,
     /// A checkpoint being written, listed or thinned.
-    checkpointing: Option<storage::Checkpointing>,
+    checkpointing: Option<checkpoint::Checkpointing>,
     /// Waiting for the caller to reload the document.
     rebuilding: bool,
     /// Awareness changed since presence last went out.

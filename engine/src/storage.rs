@@ -1,25 +1,21 @@
-//! Making batches durable (group commit, owed acks, retries), limits,
-//! checkpoints, and rebuilding after yrs failed part-way through an update.
+//! Making batches durable (group commit, owed acks, retries) and the
+//! limits on what a document may grow to.
 
 use std::collections::HashMap;
 use std::mem;
 use std::time::Duration;
 
+use crdt_core::Document;
 use crdt_core::authorship::Stats;
-use crdt_core::{Document, Room};
-use tracing::{debug, error, warn};
+use tracing::error;
 
-use crate::record::{Checkpoint, CheckpointInfo, DocMeta, LogEntry, entry_bytes, stored_len};
-use crate::types::{Action, Limit, Metric, close};
-use crate::{Engine, Now, RETRY_AFTER, retention};
+use crate::record::{DocMeta, LogEntry, entry_bytes, stored_len};
+use crate::types::{Action, Limit, Metric};
+use crate::{Engine, Now, RETRY_AFTER};
 
 /// Room kept for the header of the next checkpoint (bindings, statistics)
 /// before the first checkpoint tells its real size.
 const CHECKPOINT_HEADER: u64 = 4096;
-
-/// A checkpoint is kept at least every this many times `checkpoint_entries`
-/// entries (when it is no larger than the log since the previous kept one).
-const RETAIN_ENTRIES: u64 = 4;
 
 /// Bytes a document's records take in the store.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -89,14 +85,6 @@ pub(crate) struct Syncing {
     started: Duration,
 }
 
-/// A checkpoint on its way: written, then the old ones thinned.
-pub(crate) struct Checkpointing {
-    seq: u64,
-    state: u64,
-    freed: u64,
-    removed: u64,
-}
-
 /// What the document may still grow by before a limit refuses an update.
 pub(crate) struct Space {
     /// Bytes of state and log since the last checkpoint (`--max-doc-bytes`).
@@ -130,7 +118,7 @@ fn log_bytes<'a>(entries: impl IntoIterator<Item = &'a LogEntry>) -> u64 {
 
 impl Engine {
     /// Entries applied and not yet written: being written, then unsaved.
-    fn pending(&self) -> impl Iterator<Item = &LogEntry> {
+    pub(crate) fn pending(&self) -> impl Iterator<Item = &LogEntry> {
         let writing = self.writing.iter().flat_map(|w| w.entries.iter());
         writing.chain(self.unsaved.iter())
     }
@@ -285,248 +273,5 @@ impl Engine {
             // Owed only to connections that asked; some may have left.
             self.send_to(conn, crdt_core::protocol::saved(number));
         }
-    }
-
-    /// A checkpoint rewrites the whole state, so it waits until the log
-    /// since the last one is at least that size: its cost stays a constant
-    /// share of what is logged, however large the document, and a load
-    /// replays at most about a state's worth of log. By bytes, too: after
-    /// `checkpoint_bytes` of log, or the state's size if larger (up to a
-    /// quarter of `max_doc_bytes`, which counts the log since the last
-    /// checkpoint), so that a large document is not rewritten whole for
-    /// every few megabytes logged.
-    fn checkpoint_if_due(&mut self) {
-        let since = self.next_seq - 1 - self.checkpoint_seq;
-        let amortized = self.bytes_since_checkpoint >= self.meta.size;
-        let by_bytes = self
-            .config
-            .checkpoint_bytes
-            .max(self.meta.size.min(self.config.max_doc_bytes / 4));
-        if (since >= self.config.checkpoint_entries && amortized)
-            || self.bytes_since_checkpoint >= by_bytes
-        {
-            self.checkpoint();
-        }
-    }
-
-    /// Queues the metadata for the store.
-    pub fn store_meta(&mut self) {
-        if let Some(title) = self.room.document().title() {
-            self.meta.title = title;
-        }
-        self.meta.log_bytes = Some(self.disk.log);
-        self.meta.checkpoint_bytes = Some(self.disk.checkpoints);
-        self.push(Action::PutMeta(self.meta.clone()));
-    }
-
-    /// The metadata of [`Action::PutMeta`] was stored, or not.
-    pub fn meta_stored(&mut self, result: Result<(), String>) {
-        match result {
-            Ok(()) => self.meta_stored = true,
-            Err(e) => warn!(error = %e, "metadata not stored"),
-        }
-    }
-
-    /// Writes a checkpoint of everything logged, if anything is new and all
-    /// of it is stored.
-    pub fn checkpoint(&mut self) {
-        let seq = self.next_seq - 1;
-        if seq == self.checkpoint_seq
-            || !self.unsaved.is_empty()
-            || self.writing.is_some()
-            || self.syncing.is_some()
-            || self.checkpointing.is_some()
-        {
-            return;
-        }
-        let document = self.room.document();
-        let checkpoint = Checkpoint {
-            seq,
-            state: document.encode_state(),
-            bindings: document.bindings().clone(),
-            stats: self.stats.clone(),
-            log_bytes: self.disk.log,
-        };
-        let state = checkpoint.state.len() as u64;
-        self.meta.size = state;
-        self.checkpointing = Some(Checkpointing {
-            seq,
-            state,
-            freed: 0,
-            removed: 0,
-        });
-        self.push(Action::Checkpoint(checkpoint));
-    }
-
-    /// The checkpoint of [`Action::Checkpoint`] was written, or not.
-    pub fn checkpoint_written(&mut self, result: Result<(), String>) {
-        let Some(checkpointing) = &self.checkpointing else {
-            return;
-        };
-        match result {
-            Ok(()) => {
-                self.checkpoint_seq = checkpointing.seq;
-                self.bytes_since_checkpoint = 0;
-                self.count(Metric::Checkpoints, 1);
-                self.push(Action::ListCheckpoints);
-            }
-            Err(e) => {
-                warn!(error = %e, "checkpoint not written; the log still holds everything");
-                self.checkpointing = None;
-            }
-        }
-    }
-
-    /// The list of [`Action::ListCheckpoints`]: counts the checkpoint just
-    /// written and removes those history no longer needs (see
-    /// [`retention`]).
-    pub fn checkpoints_listed(&mut self, result: Result<Vec<CheckpointInfo>, String>) {
-        let Some(checkpointing) = &mut self.checkpointing else {
-            return;
-        };
-        let (seq, state) = (checkpointing.seq, checkpointing.state);
-        let infos = match result {
-            Ok(infos) => infos,
-            Err(e) => {
-                warn!(error = %e, "checkpoints not listed; none removed");
-                self.disk.checkpoints += state;
-                self.disk.newest = state;
-                return self.checkpoint_done();
-            }
-        };
-        let written = infos
-            .iter()
-            .find(|c| c.seq == seq)
-            .map_or(state, |c| c.bytes);
-        self.disk.checkpoints += written;
-        self.disk.newest = written;
-        let drop = retention::thin(
-            &infos,
-            self.config.checkpoint_bytes,
-            self.config
-                .checkpoint_entries
-                .saturating_mul(RETAIN_ENTRIES),
-        );
-        if drop.is_empty() {
-            return self.checkpoint_done();
-        }
-        checkpointing.freed = infos
-            .iter()
-            .filter(|c| drop.contains(&c.seq))
-            .map(|c| c.bytes)
-            .sum();
-        checkpointing.removed = drop.len() as u64;
-        self.push(Action::RemoveCheckpoints(drop));
-    }
-
-    /// The checkpoints of [`Action::RemoveCheckpoints`] were removed, or not.
-    pub fn checkpoints_removed(&mut self, result: Result<(), String>) {
-        let Some(checkpointing) = &self.checkpointing else {
-            return;
-        };
-        match result {
-            Ok(()) => {
-                let (freed, removed) = (checkpointing.freed, checkpointing.removed);
-                self.disk.checkpoints = self.disk.checkpoints.saturating_sub(freed);
-                self.count(Metric::CheckpointsRemoved, removed);
-                debug!(removed, freed, "checkpoints thinned");
-            }
-            Err(e) => warn!(error = %e, "old checkpoints not removed; they stay"),
-        }
-        self.checkpoint_done();
-    }
-
-    fn checkpoint_done(&mut self) {
-        self.checkpointing = None;
-        self.store_meta();
-    }
-
-    /// The document reloaded for [`Action::Rebuild`] (after the sync in
-    /// flight was reported): what is unsaved is replayed onto it, and the
-    /// rest of the batch applied. If it did not load, every connection is
-    /// closed.
-    pub fn rebuilt(&mut self, result: Result<Loaded, String>, now: Now) {
-        self.rebuilding = false;
-        let mut document_ok = result.is_ok();
-        if let Ok(loaded) = result {
-            self.meta = loaded.meta;
-            self.meta_stored = loaded.meta_stored;
-            self.disk = loaded.disk;
-            self.stats = loaded.stats;
-            let mut document = loaded.document;
-            for entry in self.pending() {
-                document_ok &= document
-                    .replay(&entry.update, &std::sync::Arc::from(entry.author.as_str()))
-                    .is_ok();
-            }
-            if loaded.fresh {
-                self.room.replace_document(document);
-            } else {
-                self.room = Room::new(document);
-            }
-        }
-        if !document_ok {
-            error!("rebuilding after a failed update failed; closing every connection");
-            for conn in self.conns.keys().copied().collect::<Vec<_>>() {
-                self.kick(conn, close::INTERNAL, "document reloading".into(), now);
-            }
-        }
-        let rest = self.resume.take().unwrap_or_default();
-        self.apply_batch(rest, now);
-    }
-
-    /// A tick: expires presence and chat budgets, stores changed names and
-    /// retries writes. Then ask [`Engine::idle_expired`].
-    pub fn tick(&mut self, now: Now) {
-        self.presence_changed |= self.room.expire(now.millis());
-        self.chat_budgets
-            .retain(|_, budget| !budget.is_full(now.at));
-        if mem::take(&mut self.names_changed) && self.meta_stored && !self.discarded {
-            self.store_meta();
-        }
-        if !self.unsaved.is_empty() {
-            self.start_sync(false, now);
-        }
-    }
-
-    /// Whether the document has been idle (no connection, nothing unsaved
-    /// or in flight) for `idle_unload`: then unload it if
-    /// [`Engine::can_unload`].
-    pub fn idle_expired(&mut self, now: Now) -> bool {
-        if !self.conns.is_empty()
-            || !self.unsaved.is_empty()
-            || self.writing.is_some()
-            || self.syncing.is_some()
-        {
-            self.idle_since = None;
-            return false;
-        }
-        let idle = *self.idle_since.get_or_insert(now.at);
-        now.at.saturating_sub(idle) >= self.config.idle_unload
-    }
-
-    /// Whether nothing holds the document: no connection, no batch, nothing
-    /// unsaved or in flight. Checkpoint it, then unload.
-    pub fn can_unload(&self) -> bool {
-        self.conns.is_empty()
-            && self.batch.is_empty()
-            && self.unsaved.is_empty()
-            && self.writing.is_none()
-            && self.syncing.is_none()
-            && !self.rebuilding
-    }
-
-    /// The document is being deleted: every connection is closed and
-    /// nothing more is written.
-    pub fn discard(&mut self, now: Now) {
-        for conn in self.conns.keys().copied().collect::<Vec<_>>() {
-            self.kick(conn, close::GOING_AWAY, "document deleted".into(), now);
-        }
-        self.batch.clear();
-        self.unsaved.clear();
-        self.owed_acks.clear();
-        self.writing = None;
-        self.syncing = None;
-        self.discarded = true;
     }
 }
