@@ -68,6 +68,8 @@ pub mod close {
         pub const UNAVAILABLE: &str = "document unavailable";
         /// No pong within the idle timeout ([`GOING_AWAY`](super::GOING_AWAY)).
         pub const NO_PONG: &str = "no pong";
+        /// The document is rebuilt after a failed update ([`INTERNAL`](super::INTERNAL)).
+        pub const RELOADING: &str = "document reloading";
     }
 }
 

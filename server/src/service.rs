@@ -1,6 +1,6 @@
 //! What the API and the CLI both do to documents, independent of HTTP.
 
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use axum::http::{HeaderMap, StatusCode};
 use crdt_core::document::SYSTEM_AUTHOR;
@@ -20,12 +20,7 @@ use crate::state::AppState;
 use crate::store::DocMeta;
 use crate::throttle::{ClientAddr, client_ip};
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+pub use crate::clock::now_ms;
 
 /// A random Yjs client id for an edit the server makes.
 pub(crate) fn server_client_id() -> u64 {

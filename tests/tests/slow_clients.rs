@@ -120,8 +120,14 @@ async fn a_silent_websocket_is_closed_by_the_ping_timeout() {
     let (silent, _) = tokio_tungstenite::connect_async(server.ws("quiet", ""))
         .await
         .unwrap();
-    assert_eq!(metric(&server, "quire_connections"), 1.0);
+    // The server counts the connection once its upgraded task runs, which
+    // may be just after the handshake's answer.
     let deadline = Instant::now() + Duration::from_secs(60);
+    while metric(&server, "quire_connections") < 1.0 {
+        assert!(Instant::now() < deadline, "the connection is never counted");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(metric(&server, "quire_connections"), 1.0);
     while metric(&server, "quire_connections") > 0.0 {
         assert!(
             Instant::now() < deadline,

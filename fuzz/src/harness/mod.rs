@@ -3,8 +3,10 @@
 //! crdt-core promises. crdt-core/tests/fuzz_regressions.rs includes this file
 //! to replay every committed crasher through the same checks without libFuzzer.
 //!
-//! One file per target ([`codec`], [`update`], [`session`], [`import`]); [`state`]
-//! holds what the update and session checks compare documents by.
+//! One file per target ([`codec`], [`update`], [`session`] with its
+//! [`script`]s, [`import`]); [`state`] holds what the update and session
+//! checks compare documents by. The session target drives the server's
+//! document engine (quire-engine) rather than a copy of its decisions.
 
 use std::sync::Arc;
 
@@ -12,13 +14,15 @@ use crdt_core::AuthorId;
 
 mod codec;
 mod import;
+mod script;
 mod session;
 mod state;
 mod update;
 
 pub use codec::codec;
 pub use import::import;
-pub use session::{Step, decode_script, encode_script, options, session};
+pub use script::{Step, decode_script, encode_script, options};
+pub use session::{document_only, session};
 pub use update::{base_document, base_update, update};
 
 /// Client ids are 53-bit integers in Yjs; crdt-core refuses larger ones.

@@ -1,47 +1,31 @@
-//! The task that owns one loaded document: it applies updates in batches,
-//! appends them to the store (group commit), relays them and acknowledges
-//! them once durable.
+//! The task that owns one loaded document. Its decisions are the engine's
+//! ([`quire_engine::Engine`]): this loop only turns messages, finished
+//! store calls and timers into engine calls, and the engine's actions into
+//! frames, store calls and metrics ([`io`]).
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::mem;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use crdt_core::session::Frame;
-use crdt_core::{Document, Error as CoreError, IncomingUpdate, Outcome, Room, Session, protocol};
+use quire_engine::{Engine, Joining, Now, RETRY_AFTER, TICK};
 use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use super::registry::{DocMap, retire};
-use super::{Control, EditError, FromConn, Join, Outbound, Outbox, Snapshot, close};
+use super::{Control, EditError, FromConn, Join, Outbound, Outbox, close};
+use crate::clock::Clock;
 use crate::metrics::Metrics;
-use crate::store::{Checkpoint, DocMeta, LogEntry, Store, StoreError};
-use crdt_core::authorship::{Applied, Stats};
-use crdt_core::update::BatchClocks;
+use crate::store::{Store, StoreError};
 
-mod apply;
-mod conns;
-mod storage;
+mod io;
+mod load;
 
 /// At most this many queued messages are taken before a batch is committed.
 const MAX_BATCH: usize = 512;
-/// How often presence expiry, retries and idle checks run.
-const TICK: Duration = Duration::from_millis(500);
-/// The longest a relay waits for the spacing that bounds a document's frames
-/// per second (`--relay-frames-per-sec`).
-const MAX_RELAY_SPACING: Duration = Duration::from_millis(25);
-/// Awareness changes go out at most this often, the newest state of each
-/// client once: a client moving its cursor 500 times a second costs its
-/// peers 20 frames.
-const PRESENCE_INTERVAL: Duration = Duration::from_millis(50);
-/// Wait before retrying a failed append.
-const RETRY_AFTER: Duration = Duration::from_secs(1);
 /// How long a shutdown keeps retrying appends that fail.
 const SHUTDOWN_RETRIES: Duration = Duration::from_secs(4);
 
@@ -60,71 +44,45 @@ pub(crate) struct Context {
     pub metrics: Arc<Metrics>,
 }
 
-/// Entries written to the store and the sync that makes them durable.
-struct Syncing {
-    done: Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>,
-    entries: Vec<LogEntry>,
-    /// Acknowledgements owed once `entries` are durable.
-    acks: HashMap<u64, u64>,
-    started: Instant,
+impl Context {
+    fn engine_config(&self) -> quire_engine::Config {
+        quire_engine::Config {
+            checkpoint_entries: self.checkpoint_entries,
+            checkpoint_bytes: self.checkpoint_bytes,
+            max_doc_bytes: self.max_doc_bytes,
+            max_doc_disk_bytes: self.max_doc_disk_bytes,
+            relay_frames_per_sec: self.relay_frames_per_sec,
+            idle_unload: self.idle_unload,
+        }
+    }
 }
 
-struct Conn {
-    session: Session,
+/// A joined connection's way out.
+struct Link {
     tx: Outbox,
     dropped: CancellationToken,
-    acks: bool,
 }
+
+type SyncFuture = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>;
 
 pub(crate) struct Actor {
     id: String,
     generation: u64,
     context: Arc<Context>,
+    clock: Arc<dyn Clock>,
     docs: DocMap,
     control: mpsc::UnboundedReceiver<Control>,
     frames: mpsc::Receiver<FromConn>,
-    room: Room,
-    conns: HashMap<u64, Conn>,
-    /// Accepted updates not yet applied.
-    batch: Vec<IncomingUpdate>,
-    /// Applied updates not yet durable, oldest first.
-    unsaved: Vec<LogEntry>,
-    /// Saved acknowledgements owed once `unsaved` is durable.
-    owed_acks: HashMap<u64, u64>,
-    /// Written entries whose sync is in flight.
-    syncing: Option<Syncing>,
-    /// Entries were written that no sync has covered yet.
-    unsynced: bool,
-    /// Awareness changed since presence last went out.
-    presence_changed: bool,
-    /// When presence last went out.
-    last_presence: Instant,
-    /// A display name changed since the metadata was stored.
-    names_changed: bool,
-    /// Each author's chat budget.
-    chat_budgets: HashMap<String, apply::ChatBudget>,
-    /// Applied updates not yet relayed, with their clocks.
-    outgoing: Vec<(u64, Bytes)>,
-    outgoing_clocks: BatchClocks,
-    /// When what is outgoing is due, if it waits.
-    relay_at: Option<Instant>,
-    last_relay: Instant,
-    next_seq: u64,
-    checkpoint_seq: u64,
-    bytes_since_checkpoint: u64,
-    /// Bytes the document's records take in the store.
-    disk: storage::DiskUse,
-    meta: DocMeta,
-    meta_stored: bool,
-    /// Per-author statistics of the whole history, applied entries included.
-    stats: Stats,
-    /// Set when the document is being deleted: nothing more is written.
-    discarded: bool,
+    engine: Engine,
+    links: HashMap<u64, Link>,
+    /// Connections a send failed to, until the engine closes them.
+    failing: HashMap<u64, Link>,
+    /// The sync in flight ([`quire_engine::Action::Sync`]).
+    sync: Option<SyncFuture>,
     /// Asked to unload early, with the flag to clear if it stays.
     evict: Option<Arc<std::sync::atomic::AtomicBool>>,
-    retry_at: Option<Instant>,
-    idle_since: Option<Instant>,
-    started: Instant,
+    /// The engine's monotonic origin.
+    origin: Instant,
 }
 
 /// Resolves at `at`; never when it is `None`.
@@ -136,17 +94,11 @@ async fn due(at: Option<Instant>) {
 }
 
 /// Resolves when the sync in flight does; never when there is none.
-async fn sync_done(syncing: &mut Option<Syncing>) -> Result<(), StoreError> {
-    match syncing {
-        Some(syncing) => (&mut syncing.done).await,
+async fn sync_done(sync: &mut Option<SyncFuture>) -> Result<(), StoreError> {
+    match sync {
+        Some(sync) => sync.await,
         None => std::future::pending().await,
     }
-}
-
-fn wall_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Actor {
@@ -154,52 +106,35 @@ impl Actor {
         id: String,
         generation: u64,
         context: Arc<Context>,
+        clock: Arc<dyn Clock>,
         docs: DocMap,
         control: mpsc::UnboundedReceiver<Control>,
         frames: mpsc::Receiver<FromConn>,
     ) -> Self {
+        let engine = Engine::empty(context.engine_config(), clock.wall_ms());
         Self {
             id,
             generation,
             context,
+            clock,
             docs,
             control,
             frames,
-            room: Room::default(),
-            conns: HashMap::new(),
-            batch: Vec::new(),
-            unsaved: Vec::new(),
-            owed_acks: HashMap::new(),
-            syncing: None,
-            unsynced: false,
-            presence_changed: false,
-            last_presence: Instant::now()
-                .checked_sub(PRESENCE_INTERVAL)
-                .unwrap_or_else(Instant::now),
-            names_changed: false,
-            chat_budgets: HashMap::new(),
-            outgoing: Vec::new(),
-            outgoing_clocks: BatchClocks::default(),
-            relay_at: None,
-            last_relay: Instant::now(),
-            next_seq: 1,
-            checkpoint_seq: 0,
-            bytes_since_checkpoint: 0,
-            disk: storage::DiskUse::default(),
-            meta: DocMeta::default(),
-            meta_stored: false,
-            stats: Stats::default(),
-            discarded: false,
+            engine,
+            links: HashMap::new(),
+            failing: HashMap::new(),
+            sync: None,
             evict: None,
-            retry_at: None,
-            idle_since: None,
-            started: Instant::now(),
+            origin: Instant::now(),
         }
     }
 
-    /// Presence's clock: milliseconds since the actor started.
-    fn now(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
+    /// The time, for the engine.
+    fn now(&self) -> Now {
+        Now {
+            at: self.origin.elapsed(),
+            wall_ms: self.clock.wall_ms(),
+        }
     }
 
     pub(crate) async fn run(self) {
@@ -209,20 +144,25 @@ impl Actor {
 
     async fn serve(mut self) {
         let started = Instant::now();
-        if let Err(e) = self.load().await {
-            error!(error = %e, "load failed; the document stays as stored");
-            self.context.metrics.load_failures.inc();
-            self.refuse_waiting(&format!("could not load the document: {e}"));
-            return;
+        let wall_ms = self.clock.wall_ms();
+        match load::load(&*self.context.store, &self.id, wall_ms).await {
+            Ok(loaded) => self.engine = Engine::new(self.context.engine_config(), loaded),
+            Err(e) => {
+                error!(error = %e, "load failed; the document stays as stored");
+                self.context.metrics.load_failures.inc();
+                self.refuse_waiting(&format!("could not load the document: {e}"));
+                return;
+            }
         }
         self.context.metrics.docs_loaded.inc();
         debug!(
-            revision = self.next_seq - 1,
+            revision = self.engine.revision(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "loaded"
         );
         let mut ticker = tokio::time::interval(TICK);
         loop {
+            let relay_at = self.engine.relay_at().map(|at| self.origin + at);
             tokio::select! {
                 biased;
                 _ = self.context.shutdown.cancelled() => {
@@ -230,13 +170,19 @@ impl Actor {
                     break;
                 }
                 // Before new frames: acknowledgements free the senders.
-                result = sync_done(&mut self.syncing) => {
-                    self.synced(result);
-                    self.start_sync(false).await;
+                result = sync_done(&mut self.sync) => {
+                    self.sync = None;
+                    let now = self.now();
+                    self.engine.synced(result.map_err(|e| e.to_string()), now);
+                    self.engine.start_sync(false, now);
+                    self.drain().await;
                 }
-                _ = due(self.relay_at) => self.flush_relay(),
+                _ = due(relay_at) => {
+                    self.engine.flush_relay(self.now());
+                    self.drain().await;
+                }
                 Some(control) = self.control.recv() => self.on_control(control).await,
-                Some(from) = self.frames.recv() => self.on_conn(from),
+                Some(from) = self.frames.recv() => self.on_conn(from).await,
                 _ = ticker.tick() => {
                     if self.on_tick().await {
                         break;
@@ -247,12 +193,12 @@ impl Actor {
                 if let Ok(control) = self.control.try_recv() {
                     self.on_control(control).await;
                 } else if let Ok(from) = self.frames.try_recv() {
-                    self.on_conn(from);
+                    self.on_conn(from).await;
                 } else {
                     break;
                 }
             }
-            if self.discarded {
+            if self.engine.is_discarded() {
                 retire(&self.docs, &self.id, self.generation, &self.control);
                 break;
             }
@@ -264,10 +210,11 @@ impl Actor {
                 }
                 asked.store(false, std::sync::atomic::Ordering::Relaxed);
             }
-            if !self.batch.is_empty() || !self.owed_acks.is_empty() {
+            if self.engine.commit_due() {
                 self.commit().await;
             }
-            self.schedule_relay();
+            self.engine.schedule_relay(self.now());
+            self.drain().await;
         }
         self.context.metrics.docs_loaded.dec();
     }
@@ -295,51 +242,66 @@ impl Actor {
                 let result = self.edit(author, update).await;
                 let _ = reply.send(result);
             }
-            Control::Kick { author } => {
-                let gone: Vec<u64> = self
-                    .conns
-                    .iter()
-                    .filter(|(_, c)| &**c.session.author() == author.as_str())
-                    .map(|(id, _)| *id)
-                    .collect();
-                for conn in gone {
-                    self.kick(
-                        conn,
-                        Outbound::Close(close::POLICY, "access revoked".into()),
-                    );
-                }
-            }
+            Control::Kick { author } => self.engine.kick_author(&author, self.now()),
             Control::Discard { reply } => {
-                for conn in self.conns.keys().copied().collect::<Vec<_>>() {
-                    self.kick(
-                        conn,
-                        Outbound::Close(close::GOING_AWAY, "document deleted".into()),
-                    );
-                }
-                self.batch.clear();
-                self.unsaved.clear();
-                self.owed_acks.clear();
-                self.syncing = None;
-                self.discarded = true;
+                self.engine.discard(self.now());
+                self.sync = None;
+                self.drain().await;
                 let _ = reply.send(());
             }
             Control::Unload { asked } => self.evict = Some(asked),
             Control::Read { reply } => {
-                let _ = reply.send(Snapshot {
-                    state: self.room.document().encode_state(),
-                    revision: self.next_seq - 1,
-                    connections: self.conns.len(),
-                    authors: self.room.document().bindings().authors(),
-                    bindings: self.room.document().bindings().clone(),
-                    online: self
-                        .conns
-                        .values()
-                        .map(|c| c.session.author().to_string())
-                        .collect(),
-                    stats: self.stats.clone(),
-                });
+                let _ = reply.send(self.engine.snapshot());
             }
         }
+        self.drain().await;
+    }
+
+    fn join(&mut self, join: Join) {
+        let Join {
+            conn,
+            author,
+            name,
+            role,
+            read_only,
+            acks,
+            tx,
+            dropped,
+        } = join;
+        let joining = Joining {
+            conn,
+            author,
+            name,
+            role,
+            read_only,
+            acks,
+        };
+        for frame in self.engine.greet(&joining) {
+            if tx.try_send(Outbound::Frame(frame)).is_err() {
+                return;
+            }
+        }
+        self.links.insert(conn, Link { tx, dropped });
+        self.engine.join(joining);
+    }
+
+    async fn on_conn(&mut self, from: FromConn) {
+        let now = self.now();
+        match from {
+            FromConn::Frame { conn, frame } => self.engine.frame(conn, *frame, now),
+            FromConn::Leave { conn } => {
+                self.links.remove(&conn);
+                self.failing.remove(&conn);
+                self.engine.leave(conn, now);
+            }
+        }
+        self.drain().await;
+    }
+
+    /// Applies the batch and starts making it durable.
+    async fn commit(&mut self) {
+        self.engine.commit(self.now());
+        self.drain().await;
     }
 
     /// A server-side edit, stored before the reply. An edit past a limit
@@ -350,56 +312,42 @@ impl Actor {
         update: Vec<u8>,
     ) -> Result<u64, EditError> {
         self.commit().await;
-        let failed = |e: crdt_core::Error| EditError::Failed(e.to_string());
-        let decoded = crdt_core::DecodedUpdate::decode(Bytes::from(update)).map_err(failed)?;
-        let bytes = decoded.bytes().clone();
-        if let Err(limit) = self.space().take(&author, bytes.len()) {
-            self.refused_for(limit);
-            return Err(EditError::Limit(limit));
-        }
-        let document = self.room.document_mut();
-        let applied = document.apply(decoded, &author).map_err(failed)?;
-        let ts = wall_ms();
-        self.stats.record(&author, ts, applied);
-        self.unsaved.push(LogEntry {
-            seq: self.next_seq,
-            ts,
-            author: author.to_string(),
-            applied,
-            update: bytes.clone(),
-        });
-        self.next_seq += 1;
-        self.flush_relay();
-        self.relay(vec![(0, bytes)], true);
-        self.retry_at = None;
+        let made = self.engine.edit(&author, update, self.now());
+        self.drain().await;
+        made?;
         self.persist().await;
-        if self.unsaved.is_empty() {
-            Ok(self.next_seq - 1)
-        } else {
-            Err(EditError::Failed(
-                "the edit is applied but not yet stored".into(),
-            ))
+        self.engine.edit_stored()
+    }
+
+    /// Makes everything applied durable and sends the owed acks, waiting
+    /// for it; returns with entries still unsaved only when the store failed.
+    async fn persist(&mut self) {
+        loop {
+            self.settle().await;
+            self.engine.start_sync(true, self.now());
+            self.drain().await;
+            if !self.engine.is_syncing() {
+                return;
+            }
+        }
+    }
+
+    /// Waits for the sync in flight, if any, and tells the engine.
+    async fn settle(&mut self) {
+        if let Some(sync) = self.sync.as_mut() {
+            let result = sync.await;
+            self.sync = None;
+            self.engine
+                .synced(result.map_err(|e| e.to_string()), self.now());
         }
     }
 
     /// Expires presence, retries appends and unloads when idle. Returns true
     /// when the actor has retired.
     async fn on_tick(&mut self) -> bool {
-        self.presence_changed |= self.room.expire(self.now());
-        let now = Instant::now();
-        self.chat_budgets.retain(|_, budget| !budget.is_full(now));
-        if mem::take(&mut self.names_changed) && self.meta_stored && !self.discarded {
-            self.store_meta().await;
-        }
-        if !self.unsaved.is_empty() {
-            self.start_sync(false).await;
-        }
-        if !self.conns.is_empty() || !self.unsaved.is_empty() || self.syncing.is_some() {
-            self.idle_since = None;
-            return false;
-        }
-        let idle = *self.idle_since.get_or_insert_with(Instant::now);
-        if idle.elapsed() < self.context.idle_unload {
+        self.engine.tick(self.now());
+        self.drain().await;
+        if !self.engine.idle_expired(self.now()) {
             return false;
         }
         let unloaded = self.unload_if_idle().await;
@@ -412,14 +360,11 @@ impl Actor {
     /// Writes a checkpoint and retires, unless a connection, a write or a
     /// message waits. Returns true when the actor has retired.
     async fn unload_if_idle(&mut self) -> bool {
-        if !self.conns.is_empty()
-            || !self.unsaved.is_empty()
-            || self.syncing.is_some()
-            || !self.batch.is_empty()
-        {
+        if !self.engine.can_unload() {
             return false;
         }
-        self.checkpoint().await;
+        self.engine.checkpoint();
+        self.drain().await;
         // A checkpoint that failed leaves nothing unsaved: the log holds it.
         retire(&self.docs, &self.id, self.generation, &self.control)
     }
@@ -430,26 +375,23 @@ impl Actor {
         // A store that keeps failing must not hold the shutdown up for long.
         let give_up = Instant::now() + SHUTDOWN_RETRIES;
         for attempt in 0.. {
-            if self.unsaved.is_empty() || Instant::now() >= give_up {
+            if self.engine.unsaved_len() == 0 || Instant::now() >= give_up {
                 break;
             }
-            self.retry_at = None;
+            self.engine.retry_now();
             self.persist().await;
-            if !self.unsaved.is_empty() {
+            if self.engine.unsaved_len() > 0 {
                 warn!(attempt, "updates still unsaved at shutdown; retrying");
                 tokio::time::sleep(RETRY_AFTER).await;
             }
         }
-        self.checkpoint().await;
-        for (_, conn) in self.conns.drain() {
-            let _ = conn.tx.try_send(Outbound::Close(
-                close::GOING_AWAY,
-                "server shutting down".into(),
-            ));
-            conn.dropped.cancel();
-        }
-        match self.unsaved.len() {
-            0 => info!(revision = self.next_seq - 1, "saved at shutdown"),
+        self.engine.checkpoint();
+        self.drain().await;
+        self.engine
+            .close_all(close::GOING_AWAY, "server shutting down");
+        self.drain().await;
+        match self.engine.unsaved_len() {
+            0 => info!(revision = self.engine.revision(), "saved at shutdown"),
             n => error!(
                 updates = n,
                 "the store kept failing: updates never acknowledged are lost at shutdown"

@@ -2,11 +2,14 @@
 //!
 //! Each loaded document is owned by one task (its actor). Connections and API
 //! calls talk to it through channels; only the actor touches the document, so
-//! no lock guards document state.
+//! no lock guards document state. What the actor decides is the engine's
+//! (the `quire-engine` crate); the actor carries out its I/O.
 
 mod actor;
 mod outbox;
 mod registry;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 use crdt_core::AuthorId;
@@ -14,6 +17,7 @@ use tokio::sync::oneshot;
 
 pub(crate) use actor::Context;
 pub use outbox::{Inbox, Outbox, outbox};
+pub use quire_engine::{EditError, Limit, Snapshot, close};
 pub use registry::{DocHandle, Registry};
 
 /// What a connection's writer receives from its document.
@@ -24,8 +28,6 @@ pub enum Outbound {
     /// Close the websocket with this code and reason.
     Close(u16, String),
 }
-
-pub use crdt_core::protocol::close;
 
 /// A connection joining a document.
 #[derive(Debug)]
@@ -46,66 +48,6 @@ pub struct Join {
     pub tx: Outbox,
     /// Cancelled when the document drops the connection.
     pub dropped: tokio_util::sync::CancellationToken,
-}
-
-/// The state of a document, read for export or inspection.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    /// The whole state as one v1 update.
-    pub state: Vec<u8>,
-    /// The newest revision (log entries so far).
-    pub revision: u64,
-    /// Connections open on it.
-    pub connections: usize,
-    /// Every author bound to a client id, i.e. everyone who wrote.
-    pub authors: Vec<String>,
-    /// Which author owns each Yjs client id.
-    pub bindings: crdt_core::ClientBindings,
-    /// Authors with an open connection.
-    pub online: std::collections::BTreeSet<String>,
-    /// Per-author statistics of the whole history.
-    pub stats: crdt_core::authorship::Stats,
-}
-
-/// A limit that refuses an update.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    /// `--max-doc-bytes`: the stored state and the log since the last
-    /// checkpoint.
-    DocBytes,
-    /// `--max-doc-disk-bytes`: everything the document stores, its history
-    /// included.
-    DiskBytes,
-}
-
-impl Limit {
-    /// The reason given with the refusal.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Limit::DocBytes => "document size limit reached",
-            Limit::DiskBytes => {
-                "document storage limit reached: its history fills the space allowed"
-            }
-        }
-    }
-}
-
-/// Why a server-side edit was not made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EditError {
-    /// A limit refused it; nothing changed.
-    Limit(Limit),
-    /// It did not apply, or could not be stored yet.
-    Failed(String),
-}
-
-impl std::fmt::Display for EditError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EditError::Limit(limit) => f.write_str(limit.reason()),
-            EditError::Failed(reason) => f.write_str(reason),
-        }
-    }
 }
 
 /// Control messages, sent under the registry lock (see [`Registry`]).

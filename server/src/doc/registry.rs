@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::actor::{Actor, Context};
 use super::{Control, EditError, FromConn, Join, Snapshot};
+use crate::clock::Clock;
 
 /// Frames queued to one document before readers wait (backpressure).
 const FRAME_QUEUE: usize = 1024;
@@ -39,6 +40,7 @@ pub(crate) type DocMap = Arc<Mutex<HashMap<String, Entry>>>;
 pub struct Registry {
     docs: DocMap,
     context: Arc<Context>,
+    clock: Arc<dyn Clock>,
     generations: Arc<AtomicU64>,
     epoch: Instant,
 }
@@ -77,9 +79,16 @@ impl Registry {
         Self {
             docs: Arc::default(),
             context: Arc::new(context),
+            clock: crate::clock::system(),
             generations: Arc::default(),
             epoch: Instant::now(),
         }
+    }
+
+    /// The registry with `clock` for the documents it loads from now on.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn now(&self) -> u64 {
@@ -117,6 +126,7 @@ impl Registry {
             doc.to_owned(),
             generation,
             self.context.clone(),
+            self.clock.clone(),
             self.docs.clone(),
             control_rx,
             frames_rx,

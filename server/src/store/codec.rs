@@ -4,8 +4,8 @@ use bytes::Bytes;
 use crdt_core::ClientBindings;
 use crdt_core::authorship::{Applied, Stats};
 
-/// Fixed bytes before a log entry's author.
-const HEADER: usize = 18;
+use quire_engine::record::ENTRY_HEADER as HEADER;
+pub use quire_engine::record::{entry_bytes, stored_len};
 
 use super::{Checkpoint, CheckpointInfo, LogEntry, StoreError};
 
@@ -106,17 +106,6 @@ pub fn decode_record(key: &[u8], value: &[u8]) -> Result<Vec<LogEntry>, StoreErr
 
 fn entry_len(entry: &LogEntry) -> usize {
     HEADER + entry.author.len() + entry.update.len()
-}
-
-/// Bytes `entry` takes in a log record (its length prefix included).
-pub fn stored_len(entry: &LogEntry) -> u64 {
-    entry_bytes(&entry.author, entry.update.len())
-}
-
-/// Bytes an entry of `author` with an update of `update` bytes takes in a
-/// log record.
-pub fn entry_bytes(author: &str, update: usize) -> u64 {
-    (4 + HEADER + author.len() + update) as u64
 }
 
 /// Bytes of a checkpoint index value: `bytes (u64 BE) | log bytes (u64 BE)`.

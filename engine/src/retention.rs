@@ -20,7 +20,7 @@
 //! Each decision depends only on the kept checkpoint before it, so the rule
 //! can run again over what it kept and keeps the same (it is idempotent).
 
-use super::CheckpointInfo;
+use crate::record::CheckpointInfo;
 
 /// The seqs of the checkpoints to remove from `checkpoints` (oldest first).
 pub fn thin(checkpoints: &[CheckpointInfo], min_gap_bytes: u64, min_gap_entries: u64) -> Vec<u64> {

@@ -1,31 +1,45 @@
 //! Applying a batch: runs of one connection's updates, each a log entry,
-//! relayed and then made durable.
+//! relayed and then made durable; server-side edits.
 
-use super::*;
+use std::mem;
+use std::time::Duration;
+
+use bytes::Bytes;
+use crdt_core::authorship::Applied;
 use crdt_core::chat::ChatPolicy;
+use crdt_core::{AuthorId, DecodedUpdate, Error as CoreError, IncomingUpdate};
+use tracing::warn;
+
+use crate::record::LogEntry;
+use crate::types::{Action, EditError, Limit, Metric, close};
+use crate::{Engine, Now};
 
 /// Chat messages an author may add to a document: this many a minute, in
 /// bursts of up to [`CHAT_BURST`].
 const CHAT_PER_MINUTE: f64 = 30.0;
 const CHAT_BURST: f64 = 10.0;
 
+/// Runs of at most this many updates from one connection are applied one
+/// transaction per update, each revision with its own counts.
+const EXACT_RUN: usize = 4;
+
 /// An author's chat budget in one document: a token bucket.
 #[derive(Debug)]
-pub(super) struct ChatBudget {
+pub(crate) struct ChatBudget {
     tokens: f64,
-    at: Instant,
+    at: Duration,
 }
 
 impl ChatBudget {
-    fn new() -> Self {
+    fn new(now: Duration) -> Self {
         Self {
             tokens: CHAT_BURST,
-            at: Instant::now(),
+            at: now,
         }
     }
 
-    fn available(&mut self, now: Instant) -> usize {
-        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+    fn available(&mut self, now: Duration) -> usize {
+        let elapsed = now.saturating_sub(self.at).as_secs_f64();
         self.tokens = (self.tokens + elapsed * CHAT_PER_MINUTE / 60.0).min(CHAT_BURST);
         self.at = self.at.max(now);
         self.tokens.floor() as usize
@@ -36,49 +50,41 @@ impl ChatBudget {
     }
 
     /// Whether the bucket is full again (and can be forgotten).
-    pub(super) fn is_full(&mut self, now: Instant) -> bool {
+    pub(crate) fn is_full(&mut self, now: Duration) -> bool {
         self.available(now) as f64 >= CHAT_BURST
     }
 }
 
-/// Runs of at most this many updates from one connection are applied one
-/// transaction per update, each revision with its own counts.
-const EXACT_RUN: usize = 4;
+impl Engine {
+    /// Applies the batch, queues it for relaying, starts making it durable
+    /// and sends the acknowledgements already due.
+    pub fn commit(&mut self, now: Now) {
+        let batch = mem::take(&mut self.batch);
+        self.apply_batch(batch, now);
+    }
 
-impl Actor {
-    /// Applies the batch, queues it for relaying, makes it durable and
-    /// acknowledges it.
-    pub(super) async fn commit(&mut self) {
-        let ts = wall_ms();
-        let mut relay = mem::take(&mut self.outgoing);
-        let mut clocks = mem::take(&mut self.outgoing_clocks);
-        let before = relay.len();
-        let mut batch = mem::take(&mut self.batch).into_iter().peekable();
+    /// Applies runs of one connection each; stops when the document must be
+    /// rebuilt first, keeping the rest for [`Engine::rebuilt`].
+    pub(crate) fn apply_batch(&mut self, batch: Vec<IncomingUpdate>, now: Now) {
+        let mut batch = batch.into_iter().peekable();
         while let Some(first) = batch.next() {
             let conn = first.conn;
             let mut run = vec![first];
             while let Some(next) = batch.next_if(|next| next.conn == conn) {
                 run.push(next);
             }
-            self.apply_run(run, ts, &mut relay, &mut clocks).await;
+            self.apply_run(run, now);
+            if self.rebuilding {
+                self.resume = Some(batch.collect());
+                return;
+            }
         }
-        self.context
-            .metrics
-            .updates_applied
-            .inc_by((relay.len() - before) as u64);
-        (self.outgoing, self.outgoing_clocks) = (relay, clocks);
-        self.start_sync(false).await;
+        self.start_sync(false, now);
     }
 
     /// Applies consecutive updates of one connection in one transaction.
-    /// Each becomes a log entry (they share the tick's timestamp).
-    pub(super) async fn apply_run(
-        &mut self,
-        run: Vec<IncomingUpdate>,
-        ts: u64,
-        relay: &mut Vec<(u64, Bytes)>,
-        clocks: &mut BatchClocks,
-    ) {
+    /// Each becomes a log entry (they share the batch's timestamp).
+    fn apply_run(&mut self, run: Vec<IncomingUpdate>, now: Now) {
         let (conn, author) = (run[0].conn, run[0].author.clone());
         if !self.conns.contains_key(&conn) {
             return;
@@ -96,11 +102,10 @@ impl Actor {
                 refused = Some(limit);
                 break;
             }
-            clocks.add(&incoming.update);
+            self.outgoing_clocks.add(&incoming.update);
             numbers.push((incoming.number, incoming.update.bytes().clone()));
             updates.push(incoming.update);
         }
-        let name = author.to_string();
         // Typing sends an update or two per tick: each gets a transaction of
         // its own, so that every revision keeps its own counts. A longer run
         // (a paste, a replay, a flood) shares one, its counts on its last
@@ -117,10 +122,7 @@ impl Actor {
                 break;
             }
             let part_numbers: Vec<_> = numbers.by_ref().take(part.len()).collect();
-            if !self
-                .apply_part(conn, &author, &name, ts, part, part_numbers, relay)
-                .await
-            {
+            if !self.apply_part(conn, &author, now, part, part_numbers) {
                 break;
             }
         }
@@ -129,31 +131,29 @@ impl Actor {
         {
             self.refused_for(limit);
             warn!(conn, reason = limit.reason(), "update refused");
-            self.kick(conn, Outbound::Close(close::TOO_BIG, limit.reason().into()));
+            self.kick(conn, close::TOO_BIG, limit.reason().into(), now);
         }
     }
 
     /// Counts a refusal by a limit.
-    pub(super) fn refused_for(&self, limit: crate::doc::Limit) {
+    pub(crate) fn refused_for(&mut self, limit: Limit) {
         match limit {
-            crate::doc::Limit::DocBytes => self.context.metrics.doc_too_large.inc(),
-            crate::doc::Limit::DiskBytes => self.context.metrics.doc_disk_full.inc(),
+            Limit::DocBytes => self.count(Metric::DocTooLarge, 1),
+            Limit::DiskBytes => self.count(Metric::DocDiskFull, 1),
         };
     }
 
     /// Applies updates of one connection in one transaction and logs each;
     /// false when one was refused (the connection is closed) or yrs failed
-    /// (the document is rebuilt), so that the rest of the run is dropped.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn apply_part(
+    /// (the document is to be rebuilt), so that the rest of the run is
+    /// dropped.
+    fn apply_part(
         &mut self,
         conn: u64,
-        author: &crdt_core::AuthorId,
-        name: &str,
-        ts: u64,
-        updates: Vec<crdt_core::DecodedUpdate>,
+        author: &AuthorId,
+        now: Now,
+        updates: Vec<DecodedUpdate>,
         numbers: Vec<(u64, Bytes)>,
-        relay: &mut Vec<(u64, Bytes)>,
     ) -> bool {
         // Chat messages must carry the connection's author and name, and an
         // author may add only as many as its chat budget holds.
@@ -164,10 +164,10 @@ impl Actor {
         let budget = self
             .chat_budgets
             .entry(author.to_string())
-            .or_insert_with(ChatBudget::new);
+            .or_insert_with(|| ChatBudget::new(now.at));
         let policy = ChatPolicy {
             name: &chat_name,
-            max_messages: budget.available(Instant::now()),
+            max_messages: budget.available(now.at),
         };
         match self.room.apply_run(author, updates, Some(&policy)) {
             Ok(applied) => {
@@ -179,26 +179,20 @@ impl Actor {
                 if let Some((last, _)) = numbers.get(applied.count.wrapping_sub(1)) {
                     self.owe_ack(conn, *last);
                 }
+                let name = author.to_string();
                 for (i, (_, bytes)) in numbers.into_iter().take(applied.count).enumerate() {
                     let counts = if i + 1 == applied.count {
                         applied.applied
                     } else {
                         Applied::default()
                     };
-                    self.stats.record(name, ts, counts);
-                    self.unsaved.push(LogEntry {
-                        seq: self.next_seq,
-                        ts,
-                        author: name.to_owned(),
-                        applied: counts,
-                        update: bytes.clone(),
-                    });
-                    self.next_seq += 1;
-                    relay.push((conn, bytes));
+                    self.log(&name, now.wall_ms, counts, bytes.clone());
+                    self.outgoing.push((conn, bytes));
                 }
+                self.count(Metric::UpdatesApplied, applied.count as u64);
                 match applied.refused {
                     Some(e) => {
-                        self.refuse(conn, &e);
+                        self.refuse(conn, &e, now);
                         false
                     }
                     None => true,
@@ -206,22 +200,74 @@ impl Actor {
             }
             Err(e) => {
                 if matches!(e, CoreError::ChatRefused(_)) {
-                    self.context.metrics.chat_refused.inc();
+                    self.count(Metric::ChatRefused, 1);
                 }
-                self.refuse(conn, &e);
-                self.rebuild().await;
+                self.refuse(conn, &e, now);
+                // The document keeps what yrs applied before it failed: it
+                // is rebuilt from the store and what is unsaved.
+                self.rebuilding = true;
+                self.push(Action::Rebuild);
                 false
             }
         }
     }
 
+    /// Appends an applied update to the log, unsaved.
+    fn log(&mut self, author: &str, ts: u64, applied: Applied, update: Bytes) {
+        self.stats.record(author, ts, applied);
+        self.unsaved.push(LogEntry {
+            seq: self.next_seq,
+            ts,
+            author: author.to_owned(),
+            applied,
+            update,
+        });
+        self.next_seq += 1;
+    }
+
     /// Notes that `conn` is owed `Saved(number)` once what is unsaved is
     /// stored, if it asked for acknowledgements.
-    pub(super) fn owe_ack(&mut self, conn: u64, number: u64) {
+    pub(crate) fn owe_ack(&mut self, conn: u64, number: u64) {
         if !self.conns.get(&conn).is_some_and(|c| c.acks) {
             return;
         }
         let owed = self.owed_acks.entry(conn).or_default();
         *owed = (*owed).max(number);
+    }
+
+    /// A server-side edit (import, title) applied as `author` and relayed.
+    /// Commit the batch first; after this, make everything durable (start
+    /// syncs until none is in flight) and ask [`Engine::edit_stored`]. An
+    /// edit past a limit is refused and changes nothing.
+    pub fn edit(&mut self, author: &AuthorId, update: Vec<u8>, now: Now) -> Result<(), EditError> {
+        let failed = |e: CoreError| EditError::Failed(e.to_string());
+        let decoded = DecodedUpdate::decode(Bytes::from(update)).map_err(failed)?;
+        let bytes = decoded.bytes().clone();
+        if let Err(limit) = self.space().take(author, bytes.len()) {
+            self.refused_for(limit);
+            return Err(EditError::Limit(limit));
+        }
+        let applied = self
+            .room
+            .document_mut()
+            .apply(decoded, author)
+            .map_err(failed)?;
+        self.log(author, now.wall_ms, applied, bytes.clone());
+        self.flush_relay(now);
+        self.relay(vec![(0, bytes)], true);
+        self.retry_at = None;
+        Ok(())
+    }
+
+    /// After an edit was made durable: its revision, or why it is not
+    /// stored yet.
+    pub fn edit_stored(&self) -> Result<u64, EditError> {
+        if self.unsaved.is_empty() {
+            Ok(self.next_seq - 1)
+        } else {
+            Err(EditError::Failed(
+                "the edit is applied but not yet stored".into(),
+            ))
+        }
     }
 }
