@@ -121,7 +121,7 @@ pub async fn set_deadline(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let body: SetDeadline = super::json_body(&body)?;
-    let who = caller(&app, &headers, query.token.as_deref(), &Actor::default()).await?;
+    let who = caller(&app, &headers, query.token.as_deref(), None, None).await?;
     service::authorized_meta(&app, &who.principal, &id, Access::Manage).await?;
     let due = parse_due(&body.due)?;
     if due <= now_ms() {
@@ -158,7 +158,14 @@ pub async fn hand_in(
     } else {
         super::json_body(&body)?
     };
-    let who = caller(&app, &headers, query.token.as_deref(), &actor).await?;
+    let who = caller(
+        &app,
+        &headers,
+        query.token.as_deref(),
+        actor.author.as_deref(),
+        actor.name.as_deref(),
+    )
+    .await?;
     service::authorized_meta(&app, &who.principal, &id, Access::Edit).await?;
     let rev = app
         .registry

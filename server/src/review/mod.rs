@@ -60,14 +60,15 @@ pub async fn caller(
     app: &AppState,
     headers: &HeaderMap,
     token: Option<&str>,
-    actor: &Actor,
+    secret: Option<&str>,
+    name: Option<&str>,
 ) -> Result<Caller, ApiError> {
     let principal = auth::principal(app, headers, token).await?;
-    let author = principal.author(&app.identity, actor.author.as_deref())?;
+    let author = principal.author(&app.identity, secret)?;
     let name = match &principal {
         Principal::Member(m) => m.name.clone(),
         Principal::Admin => "Admin".to_owned(),
-        Principal::Anonymous => display_name(actor.name.as_deref()),
+        Principal::Anonymous => display_name(name),
     };
     Ok(Caller {
         principal,

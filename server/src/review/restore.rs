@@ -11,7 +11,7 @@ use crdt_core::model::read_body;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Actor, caller, versions};
+use super::{caller, versions};
 use crate::auth::Access;
 use crate::auth::TokenQuery;
 use crate::error::ApiError;
@@ -43,11 +43,14 @@ pub async fn restore(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let body: Restore = super::json_body(&body)?;
-    let actor = Actor {
-        author: body.author.clone(),
-        name: body.author_name.clone(),
-    };
-    let who = caller(&app, &headers, query.token.as_deref(), &actor).await?;
+    let who = caller(
+        &app,
+        &headers,
+        query.token.as_deref(),
+        body.author.as_deref(),
+        body.author_name.as_deref(),
+    )
+    .await?;
     service::authorized_meta(&app, &who.principal, &id, Access::Edit).await?;
     let rev = match (body.rev, body.version) {
         (Some(rev), None) => rev,

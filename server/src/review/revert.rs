@@ -14,7 +14,7 @@ use crdt_core::review::{ChangeKind, Replay, compare, reverted_body, rewrite_body
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Actor, caller};
+use super::caller;
 use crate::auth::Access;
 use crate::auth::TokenQuery;
 use crate::authors::{color_of, name_of};
@@ -51,11 +51,14 @@ pub async fn revert(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let body: Revert = super::json_body(&body)?;
-    let actor = Actor {
-        author: body.by.clone(),
-        name: body.by_name.clone(),
-    };
-    let who = caller(&app, &headers, query.token.as_deref(), &actor).await?;
+    let who = caller(
+        &app,
+        &headers,
+        query.token.as_deref(),
+        body.by.as_deref(),
+        body.by_name.as_deref(),
+    )
+    .await?;
     let meta = service::authorized_meta(&app, &who.principal, &id, Access::Read).await?;
     // In a group the teacher's; on an open document anyone's who may edit.
     let needed = if meta.group.is_some() {

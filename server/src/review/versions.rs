@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Actor, RECORDS, caller};
+use super::{RECORDS, caller};
 use crate::auth::Access;
 use crate::auth::TokenQuery;
 use crate::error::ApiError;
@@ -162,11 +162,14 @@ pub async fn create(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let body: NameVersion = super::json_body(&body)?;
-    let actor = Actor {
-        author: body.author.clone(),
-        name: body.author_name.clone(),
-    };
-    let who = caller(&app, &headers, query.token.as_deref(), &actor).await?;
+    let who = caller(
+        &app,
+        &headers,
+        query.token.as_deref(),
+        body.author.as_deref(),
+        body.author_name.as_deref(),
+    )
+    .await?;
     service::authorized_meta(&app, &who.principal, &id, Access::Edit).await?;
     let name = checked_name(&body.name)?;
     let newest = app
