@@ -73,7 +73,12 @@ pub fn json(body: &str) -> Value {
 
 /// Creates an open document titled `title` on the server at `base`; its id.
 pub fn create_doc(base: &str, title: &str) -> String {
-    let body = serde_json::json!({ "title": title }).to_string();
+    create_doc_with(base, &serde_json::json!({ "title": title }).to_string())
+}
+
+/// Creates a document from the JSON `body` of `POST /api/v1/docs` on the
+/// server at `base`, asserting 201; its id.
+pub fn create_doc_with(base: &str, body: &str) -> String {
     let (status, answer) = curl(&[
         "-X",
         "POST",
@@ -81,7 +86,7 @@ pub fn create_doc(base: &str, title: &str) -> String {
         "-H",
         "content-type: application/json",
         "-d",
-        &body,
+        body,
     ]);
     assert_eq!(status, 201, "{answer}");
     json(&answer)["id"].as_str().expect("an id").to_owned()

@@ -1,6 +1,6 @@
 //! The HTTP API of the real binary.
 
-use quire_tests::http::{curl, json};
+use quire_tests::http::{create_doc_with, curl, json};
 use quire_tests::{Client, Server};
 
 #[tokio::test]
@@ -8,17 +8,10 @@ async fn create_list_read_and_export() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
     let base = server.http();
-    let (status, body) = curl(&[
-        "-X",
-        "POST",
-        &format!("{base}/api/v1/docs"),
-        "-H",
-        "content-type: application/json",
-        "-d",
+    let id = create_doc_with(
+        &base,
         r#"{"title":"Group report","template":"project-report"}"#,
-    ]);
-    assert_eq!(status, 201, "{body}");
-    let id = json(&body)["id"].as_str().unwrap().to_owned();
+    );
 
     let (status, body) = curl(&[&format!("{base}/api/v1/docs")]);
     assert_eq!(status, 200);
@@ -130,17 +123,7 @@ async fn starting_text_is_shown_apart_and_edits_count_work_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
     let base = server.http();
-    let (status, body) = curl(&[
-        "-X",
-        "POST",
-        &format!("{base}/api/v1/docs"),
-        "-H",
-        "content-type: application/json",
-        "-d",
-        r#"{"title":"Report","template":"project-report"}"#,
-    ]);
-    assert_eq!(status, 201, "{body}");
-    let id = json(&body)["id"].as_str().unwrap().to_owned();
+    let id = create_doc_with(&base, r#"{"title":"Report","template":"project-report"}"#);
     let alice = "alice-secret-0123456789abcdef";
     let bob = "bob-secret-0123456789abcdefgh";
     // Alice writes in three bursts, Bob in one: each is one revision here.

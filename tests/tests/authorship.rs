@@ -2,7 +2,7 @@
 //! text, as JSON, the way the editor colours text by author.
 
 use quire_tests::Server;
-use quire_tests::http::{curl, json};
+use quire_tests::http::{create_doc_with, curl, json};
 use serde_json::Value;
 
 /// Appends `text` to document `id` as the author with browser secret `secret`.
@@ -61,17 +61,7 @@ async fn authored_runs_name_each_author_with_their_colour() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(dir.path(), &[]);
     let base = server.http();
-    let (status, body) = curl(&[
-        "-X",
-        "POST",
-        &format!("{base}/api/v1/docs"),
-        "-H",
-        "content-type: application/json",
-        "-d",
-        r#"{"title":"Notes","template":"meeting-notes"}"#,
-    ]);
-    assert_eq!(status, 201, "{body}");
-    let id = json(&body)["id"].as_str().unwrap().to_owned();
+    let id = create_doc_with(&base, r#"{"title":"Notes","template":"meeting-notes"}"#);
     let alice = "alice-secret-0123456789abcdef";
     let bob = "bob-secret-0123456789abcdefgh";
     append_as(&base, &id, alice, "Alice writes 😀.");
