@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use quire_tests::Server;
+use quire_tests::http::curl;
 use serde_json::{Value, json};
 
 const ADMIN: &str = "admin-token-for-tests-0123456789";
@@ -14,22 +15,16 @@ const CAROL: &str = "carol-secret-0123456789";
 
 /// `curl` with an optional bearer token and JSON body; status and body as text.
 fn call_text(method: &str, url: &str, token: Option<&str>, body: Option<&Value>) -> (u16, String) {
-    let mut cmd = Command::new("curl");
-    cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method, url]);
-    if let Some(token) = token {
-        cmd.args(["-H", &format!("Authorization: Bearer {token}")]);
+    let auth = token.map(|token| format!("Authorization: Bearer {token}"));
+    let body = body.map(Value::to_string);
+    let mut args = vec!["-X", method, url];
+    if let Some(auth) = &auth {
+        args.extend(["-H", auth]);
     }
-    if let Some(body) = body {
-        cmd.args([
-            "-H",
-            "content-type: application/json",
-            "-d",
-            &body.to_string(),
-        ]);
+    if let Some(body) = &body {
+        args.extend(["-H", "content-type: application/json", "-d", body]);
     }
-    let out = String::from_utf8_lossy(&cmd.output().expect("curl").stdout).into_owned();
-    let (body, code) = out.rsplit_once('\n').unwrap();
-    (code.parse().unwrap(), body.to_owned())
+    curl(&args)
 }
 
 /// As [`call_text`], the body parsed as JSON (`Null` when empty).
@@ -47,15 +42,16 @@ fn call(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> (u
 /// Imports Markdown as an edit; `mode` is `replace` or `append`. The new revision.
 fn import(doc: &str, auth: Auth, mode: &str, text: &str) -> u64 {
     let mut url = format!("{doc}/import?format=md&mode={mode}");
-    let mut cmd = Command::new("curl");
+    let header;
+    let mut args = vec![];
     match auth {
         Auth::Secret(secret) => url.push_str(&format!("&author={secret}")),
         Auth::Token(token) => {
-            cmd.args(["-H", &format!("Authorization: Bearer {token}")]);
+            header = format!("Authorization: Bearer {token}");
+            args.extend(["-H", header.as_str()]);
         }
     }
-    cmd.args([
-        "-s",
+    args.extend([
         "-X",
         "POST",
         "-H",
@@ -64,7 +60,8 @@ fn import(doc: &str, auth: Auth, mode: &str, text: &str) -> u64 {
         text,
         &url,
     ]);
-    let out = String::from_utf8(cmd.output().expect("curl").stdout).unwrap();
+    let (status, out) = curl(&args);
+    assert_eq!(status, 200, "{out}");
     let body: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     body["revision"].as_u64().unwrap_or_else(|| panic!("{out}"))
 }
