@@ -239,7 +239,13 @@ impl Engine {
     /// Commit the batch first; after this, make everything durable (start
     /// syncs until none is in flight) and ask [`Engine::edit_stored`]. An
     /// edit past a limit is refused and changes nothing.
-    pub fn edit(&mut self, author: &AuthorId, update: Vec<u8>, now: Now) -> Result<(), EditError> {
+    pub fn edit(
+        &mut self,
+        author: &AuthorId,
+        name: Option<&str>,
+        update: Vec<u8>,
+        now: Now,
+    ) -> Result<(), EditError> {
         let failed = |e: CoreError| EditError::Failed(e.to_string());
         let decoded = DecodedUpdate::decode(Bytes::from(update)).map_err(failed)?;
         let bytes = decoded.bytes().clone();
@@ -252,6 +258,11 @@ impl Engine {
             .document_mut()
             .apply(decoded, author)
             .map_err(failed)?;
+        // The editor's name reaches the record with the edit, as a
+        // connection's does when it joins.
+        if let Some(name) = name {
+            self.record_name(author, name);
+        }
         self.log(author, now.wall_ms, applied, bytes.clone());
         self.flush_relay(now);
         self.relay(vec![(0, bytes)], true);

@@ -184,7 +184,7 @@ fn an_update_past_the_size_limit_closes_its_connection_and_changes_nothing() {
     )));
     assert_eq!(engine.revision(), 0);
     assert_eq!(engine.connections(), 0);
-    let edit = engine.edit(&Arc::from("admin"), typed(12, "also too long"), at(1));
+    let edit = engine.edit(&Arc::from("admin"), None, typed(12, "also too long"), at(1));
     assert_eq!(edit, Err(EditError::Limit(Limit::DocBytes)));
     assert_eq!(engine.revision(), 0);
 }

@@ -153,7 +153,7 @@ pub async fn create(
     for edit in edits {
         let update = edit.map_err(|e| ApiError::internal(e.to_string()))?;
         app.registry
-            .edit(&id, SYSTEM_AUTHOR.into(), update)
+            .edit(&id, SYSTEM_AUTHOR.into(), None, update)
             .await
             .map_err(edit_refused)?;
     }
@@ -298,7 +298,7 @@ pub async fn import(
     })?;
     let revision = app
         .registry
-        .edit(id, author, update)
+        .edit(id, author, None, update)
         .await
         .map_err(edit_refused)?;
     Ok((revision, degraded))

@@ -236,10 +236,11 @@ impl Actor {
             Control::Join(join) => self.join(join),
             Control::Edit {
                 author,
+                name,
                 update,
                 reply,
             } => {
-                let result = self.edit(author, update).await;
+                let result = self.edit(author, name.as_deref(), update).await;
                 let _ = reply.send(result);
             }
             Control::Kick { author } => self.engine.kick_author(&author, self.now()),
@@ -309,10 +310,11 @@ impl Actor {
     async fn edit(
         &mut self,
         author: crdt_core::AuthorId,
+        name: Option<&str>,
         update: Vec<u8>,
     ) -> Result<u64, EditError> {
         self.commit().await;
-        let made = self.engine.edit(&author, update, self.now());
+        let made = self.engine.edit(&author, name, update, self.now());
         self.drain().await;
         made?;
         self.persist().await;

@@ -57,6 +57,8 @@ pub(crate) enum Control {
     /// A server-side edit (import, title) applied as `author`; replies with the revision.
     Edit {
         author: AuthorId,
+        /// The editor's display name, recorded for the author.
+        name: Option<String>,
         update: Vec<u8>,
         reply: oneshot::Sender<Result<u64, EditError>>,
     },

@@ -199,6 +199,7 @@ impl Registry {
         &self,
         doc: &str,
         author: AuthorId,
+        name: Option<String>,
         update: Vec<u8>,
     ) -> Result<u64, EditError> {
         let (reply, rx) = oneshot::channel();
@@ -206,6 +207,7 @@ impl Registry {
             doc,
             Control::Edit {
                 author,
+                name,
                 update,
                 reply,
             },

@@ -50,7 +50,7 @@ async fn entries_and_metadata_are_stamped_by_the_registrys_clock() {
         txn.encode_update_v1()
     };
     let revision = registry
-        .edit("stamped", Arc::from("alice"), update)
+        .edit("stamped", Arc::from("alice"), None, update)
         .await
         .expect("the edit is stored");
     assert_eq!(revision, 1);

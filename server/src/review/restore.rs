@@ -83,7 +83,7 @@ pub async fn restore(
     let (revision, changed) = match update {
         Some(update) => (
             app.registry
-                .edit(&id, who.author, update)
+                .edit(&id, who.author, Some(who.name), update)
                 .await
                 .map_err(service::edit_refused)?,
             true,

@@ -145,7 +145,7 @@ pub async fn revert(
     let (revision, changed) = match update {
         Some(update) if !body.dry_run => (
             app.registry
-                .edit(&id, who.author.clone(), update)
+                .edit(&id, who.author.clone(), Some(who.name.clone()), update)
                 .await
                 .map_err(service::edit_refused)?,
             true,

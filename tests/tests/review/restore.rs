@@ -99,13 +99,22 @@ fn restore_revisions_and_versions_with_three_authors() {
         "POST",
         &format!("{doc}/restore"),
         None,
-        Some(json!({ "rev": r2, "author": ALICE })),
+        Some(json!({ "rev": r2, "author": ALICE, "author_name": "Alice" })),
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["restored"], r2);
     assert_eq!(body["changed"], true);
     let r4 = body["revision"].as_u64().unwrap();
     assert_eq!(r4, r3 + 1);
+    // Her name reaches the history with the edit, though she never connected.
+    let (status, history) = call(
+        "GET",
+        &format!("{doc}/history?from={r4}&limit=1"),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{history}");
+    assert_eq!(history["items"][0]["name"], "Alice", "{history}");
     assert_eq!(revisions(&doc, None), r4);
     assert_eq!(
         text(&doc, None, ""),
